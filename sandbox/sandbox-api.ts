@@ -1,0 +1,106 @@
+// The contract between the host and the sandbox: what the host may ask of it.
+// Everything here is plain data; no isolate or process handle leaves the sandbox.
+import type { PluginMeta } from "hiagent-plugin-sdk";
+
+export type { PluginMeta };
+
+/** Which isolate a call goes to: one per tenant + package + version. */
+export interface IsolateTarget {
+  tenant: string;
+  pkg: string;
+  version: string;
+  /** Absolute path of the installed package folder (`extensions/{name}/{version}`). */
+  dir: string;
+}
+
+export interface ToolCall extends IsolateTarget {
+  plugin: string;
+  tool: string;
+  /** JSON text of the tool's input (the host never re-parses it on the hot path). */
+  inputJson: string;
+  /** JSON text of the caller's cfg (`null` when none). */
+  cfgJson: string;
+  /** Tags the call in logs; generated when absent. */
+  callId?: string;
+  /** Aborting it (client gone) aborts the tool and frees its slot. */
+  signal?: AbortSignal;
+}
+
+export interface ValidateCall extends IsolateTarget {
+  plugin: string;
+  cfgJson: string;
+  callId?: string;
+  signal?: AbortSignal;
+}
+
+/** The resource receipt of one call. */
+export interface CallUsage {
+  cpu_ms: number;
+  wall_ms: number;
+  heap_peak_bytes: number;
+  fetch_count: number;
+  fetch_bytes: number;
+}
+
+export interface ToolResult {
+  /** JSON text of the tool's return value. */
+  json: string;
+  usage: CallUsage;
+}
+
+/** A streaming call: chunks are JSON texts; `usage` settles when the stream ends. */
+export interface ToolStream extends AsyncIterable<string> {
+  readonly usage: Promise<CallUsage>;
+  /** Stops the tool (as a client disconnect does). */
+  cancel(): void;
+}
+
+/** What `inspect` needs: the bundle as the package builder produced it. */
+export interface BundleSource {
+  pkg: string;
+  version: string;
+  /** The bundle (CommonJS text; `hiagent-plugin-sdk` and `zod` are `require`d from the sandbox). */
+  code: string;
+}
+
+export interface InspectResult {
+  plugins: PluginMeta[];
+  /** V8 code cache of the bundle, for fast cold starts; null if V8 produced none. */
+  codeCache: Buffer | null;
+}
+
+export interface SandboxProcessHealth {
+  pid: number | null;
+  state: "ok" | "starting" | "down";
+  warm_isolates: number;
+  in_flight: number;
+  restarts: number;
+}
+
+export interface SandboxHealth {
+  state: "ok" | "degraded" | "down";
+  processes: SandboxProcessHealth[];
+}
+
+export interface Sandbox {
+  start(): Promise<void>;
+  runTool(call: ToolCall): Promise<ToolResult>;
+  streamTool(call: ToolCall): ToolStream;
+  /** Resolves when cfg is valid; rejects with `InvalidConfig` / `PluginInvalidConfig` otherwise. */
+  validate(call: ValidateCall): Promise<void>;
+  /** Evaluates a bundle once under the call limits to read its metadata and produce its code cache. */
+  inspect(bundle: BundleSource): Promise<InspectResult>;
+  /** Drops every warm isolate of this package version (all tenants). */
+  dropPackage(pkg: string, version: string): Promise<void>;
+  health(): SandboxHealth;
+  close(): Promise<void>;
+}
+
+/** Files of an installed package folder, as the sandbox reads them. */
+export const INSTALLED_FILES = {
+  manifest: "package.json",
+  bundle: "bundle.js",
+  sourceMap: "bundle.js.map",
+  codeCache: "bundle.cache",
+  meta: "meta.json",
+} as const;
