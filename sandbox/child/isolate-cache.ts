@@ -1,0 +1,152 @@
+// The warm isolates of one sandbox child: one per tenant + package + version, at most
+// `cap` of them (least recently used idle ones are disposed first), and one spare
+// isolate with the prelude already evaluated so a cold start only loads the bundle.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { RuntimeError } from "../errors.ts";
+import { INSTALLED_FILES, type IsolateTarget } from "../sandbox-api.ts";
+import type { PluginIsolate } from "./plugin-isolate.ts";
+
+export interface WarmIsolate {
+  key: string;
+  target: IsolateTarget;
+  isolate: PluginIsolate;
+  /** The package's `hiagent.permissions.fetch` origins. */
+  fetchOrigins: string[];
+  inFlight: number;
+  lastUsed: number;
+}
+
+export type IsolateLoader = (isolate: PluginIsolate, code: string, codeCache: Buffer | null) => Promise<void>;
+
+export function isolateKey(t: { tenant: string; pkg: string; version: string }): string {
+  return `${t.tenant}\u0000${t.pkg}\u0000${t.version}`;
+}
+
+async function readInstalled(dir: string): Promise<{ code: string; cache: Buffer | null; origins: string[] }> {
+  let code: string;
+  let manifest: { hiagent?: { permissions?: { fetch?: unknown } } };
+  try {
+    [code, manifest] = await Promise.all([
+      readFile(join(dir, INSTALLED_FILES.bundle), "utf8"),
+      readFile(join(dir, INSTALLED_FILES.manifest), "utf8").then((t) => JSON.parse(t) as typeof manifest),
+    ]);
+  } catch {
+    throw new RuntimeError("PackageNotFound", "package files are missing");
+  }
+  const cache = await readFile(join(dir, INSTALLED_FILES.codeCache)).catch(() => null);
+  const fetch = manifest.hiagent?.permissions?.fetch;
+  const origins = Array.isArray(fetch) ? fetch.filter((o): o is string => typeof o === "string") : [];
+  return { code, cache, origins };
+}
+
+export class IsolateCache {
+  private readonly entries = new Map<string, WarmIsolate>();
+  private readonly loading = new Map<string, Promise<WarmIsolate>>();
+  private spare: Promise<PluginIsolate> | null = null;
+
+  constructor(
+    private readonly cap: number,
+    private readonly create: () => Promise<PluginIsolate>,
+    private readonly loadBundle: IsolateLoader,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Keeps one prelude-ready isolate aside, made off the hot path. */
+  refillSpare(): void {
+    if (this.spare) return;
+    const p = this.create();
+    p.catch(() => {
+      if (this.spare === p) this.spare = null;
+    });
+    this.spare = p;
+  }
+
+  private async takeFresh(): Promise<PluginIsolate> {
+    const spare = this.spare;
+    this.spare = null;
+    const iso = spare ? await spare.catch(() => this.create()) : await this.create();
+    setImmediate(() => this.refillSpare());
+    return iso;
+  }
+
+  /** Returns the warm isolate for the target (loading it on first use), marked in use. */
+  async acquire(target: IsolateTarget): Promise<WarmIsolate> {
+    const key = isolateKey(target);
+    let entry = this.entries.get(key);
+    if (entry && entry.isolate.disposed) {
+      this.entries.delete(key);
+      entry = undefined;
+    }
+    if (!entry) {
+      let pending = this.loading.get(key);
+      if (!pending) {
+        pending = this.load(key, target);
+        this.loading.set(key, pending);
+        pending.finally(() => this.loading.delete(key)).catch(() => {});
+      }
+      entry = await pending;
+    }
+    entry.inFlight++;
+    entry.lastUsed = Date.now();
+    return entry;
+  }
+
+  release(entry: WarmIsolate): void {
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
+    entry.lastUsed = Date.now();
+    if (entry.isolate.disposed) this.remove(entry);
+    this.evict();
+  }
+
+  remove(entry: WarmIsolate): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+  }
+
+  private async load(key: string, target: IsolateTarget): Promise<WarmIsolate> {
+    const files = await readInstalled(target.dir);
+    const isolate = await this.takeFresh();
+    try {
+      await this.loadBundle(isolate, files.code, files.cache);
+    } catch (err) {
+      isolate.dispose("error");
+      throw err;
+    }
+    const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now() };
+    this.entries.set(key, entry);
+    this.evict();
+    return entry;
+  }
+
+  /** Disposes least recently used idle isolates beyond the cap. */
+  private evict(): void {
+    if (this.entries.size <= this.cap) return;
+    const idle = [...this.entries.values()].filter((e) => e.inFlight === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const e of idle) {
+      if (this.entries.size <= this.cap) break;
+      this.entries.delete(e.key);
+      e.isolate.dispose("evicted");
+    }
+  }
+
+  /** Disposes every isolate of a package version, whatever the tenant. */
+  drop(pkg: string, version: string): void {
+    for (const e of [...this.entries.values()]) {
+      if (e.target.pkg === pkg && e.target.version === version) {
+        this.entries.delete(e.key);
+        e.isolate.dispose("dropped");
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.entries.values()) e.isolate.dispose("closed");
+    this.entries.clear();
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) (await spare.catch(() => null))?.dispose("closed");
+  }
+}

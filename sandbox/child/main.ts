@@ -1,0 +1,26 @@
+// Entry of a sandbox child process (forked by SandboxProcessPool with
+// --no-node-snapshot, SPEC §9.3). Isolates live here, never in the API process.
+import type { ChildMessage, ParentMessage } from "../protocol.ts";
+import { SandboxChild } from "./sandbox-child.ts";
+
+let child: SandboxChild | null = null;
+
+function send(msg: ChildMessage): void {
+  if (process.connected) process.send!(msg);
+}
+
+process.on("message", (raw) => {
+  const msg = raw as ParentMessage;
+  if (msg.t === "init") {
+    child = new SandboxChild(msg.options, msg.prelude, msg.isolatesCap, send);
+    child.start();
+    send({ t: "ready", pid: process.pid });
+    return;
+  }
+  child?.handle(msg);
+});
+
+// The parent going away ends this process: isolates never outlive their host.
+process.on("disconnect", () => {
+  void (child?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+});

@@ -1,0 +1,29 @@
+// The sandbox's public surface for the host.
+import type { SandboxOptions } from "./options.ts";
+import { SandboxProcessPool, type SandboxLogger } from "./process-pool.ts";
+import type { Sandbox } from "./sandbox-api.ts";
+
+export { ERROR_CODES, RuntimeError, isErrorCode } from "./errors.ts";
+export type { ErrorBody, ErrorCode } from "./errors.ts";
+export { FetchOptionsSchema, SandboxOptionsSchema } from "./options.ts";
+export type { FetchOptions, SandboxOptions } from "./options.ts";
+export { INSTALLED_FILES } from "./sandbox-api.ts";
+export type {
+  BundleSource,
+  CallUsage,
+  InspectResult,
+  IsolateTarget,
+  PluginMeta,
+  Sandbox,
+  SandboxHealth,
+  ToolCall,
+  ToolResult,
+  ToolStream,
+  ValidateCall,
+} from "./sandbox-api.ts";
+export { SandboxProcessPool } from "./process-pool.ts";
+export type { SandboxLogger } from "./process-pool.ts";
+
+export function createSandbox(options: SandboxOptions, logger?: SandboxLogger): SandboxProcessPool & Sandbox {
+  return new SandboxProcessPool(options, logger);
+}

@@ -1,0 +1,52 @@
+// Messages between the SandboxProcessPool (in the host process) and a sandbox child
+// process, over the fork IPC channel. One file, so both sides agree by construction.
+import type { ErrorBody } from "./errors.ts";
+import type { SandboxOptions } from "./options.ts";
+import type { CallUsage, IsolateTarget, PluginMeta } from "./sandbox-api.ts";
+
+export type CallKind = "tool" | "stream" | "validate";
+
+export type ParentMessage =
+  | { t: "init"; options: SandboxOptions; prelude: string; isolatesCap: number }
+  | {
+      t: "call";
+      id: number;
+      kind: CallKind;
+      target: IsolateTarget;
+      plugin: string;
+      tool: string;
+      inputJson: string;
+      cfgJson: string;
+      callId: string;
+    }
+  | { t: "cancel"; id: number; reason: "client" | "timeout" }
+  | { t: "credit"; id: number; n: number }
+  | { t: "inspect"; id: number; pkg: string; version: string; code: string }
+  | { t: "drop"; id: number; pkg: string; version: string }
+  | { t: "stats"; id: number };
+
+export type ChildMessage =
+  | { t: "ready"; pid: number }
+  | { t: "result"; id: number; json: string; usage: CallUsage }
+  | { t: "error"; id: number; error: ErrorBody; usage?: CallUsage }
+  | { t: "chunk"; id: number; json: string }
+  | { t: "end"; id: number; usage: CallUsage }
+  | { t: "inspected"; id: number; plugins: PluginMeta[]; codeCache: string | null }
+  | { t: "done"; id: number }
+  | { t: "stats"; id: number; warm: number; inFlight: number }
+  | { t: "log"; level: LogLevel; msg: string; fields: LogFields };
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface LogFields {
+  tenant?: string;
+  pkg?: string;
+  version?: string;
+  plugin?: string;
+  tool?: string;
+  call_id?: string;
+  [key: string]: unknown;
+}
+
+/** Written to stderr (synchronously) by a child about to abort, so the pool knows why it died. */
+export const FATAL_MARKER = "HIAGENT_SANDBOX_FATAL";

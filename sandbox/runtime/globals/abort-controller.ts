@@ -1,0 +1,19 @@
+// AbortController: the owner side of an AbortSignal.
+
+import { AbortSignal, abortSignal, createAbortSignal } from "./abort-signal.ts";
+
+export class AbortController {
+  #signal: AbortSignal = createAbortSignal();
+
+  get [Symbol.toStringTag](): string {
+    return "AbortController";
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal;
+  }
+
+  abort(reason?: unknown): void {
+    abortSignal(this.#signal, reason);
+  }
+}

@@ -1,0 +1,150 @@
+// One supervised sandbox child process: forks it, tracks the requests in flight on
+// it, turns its death into errors for exactly those requests (ToolMemoryLimit when it
+// died of memory, Internal otherwise), and restarts it with backoff.
+import { fork, type ChildProcess } from "node:child_process";
+import { RuntimeError } from "./errors.ts";
+import type { SandboxOptions } from "./options.ts";
+import { FATAL_MARKER, type ChildMessage, type ParentMessage } from "./protocol.ts";
+import type { SandboxProcessHealth } from "./sandbox-api.ts";
+
+export interface InFlight {
+  onMessage(msg: ChildMessage): boolean; // true when the request is complete
+  onDeath(err: RuntimeError): void;
+}
+
+export interface SandboxProcessConfig {
+  entry: string;
+  prelude: string;
+  options: SandboxOptions;
+  isolatesCap: number;
+  onLog(msg: Extract<ChildMessage, { t: "log" }>): void;
+  onExit(info: { pid: number | null; code: number | null; signal: string | null; memory: boolean }): void;
+}
+
+const MEMORY_DEATH = /(HIAGENT_SANDBOX_FATAL memory|heap out of memory|Reached heap limit|Allocation failed)/;
+
+export class SandboxProcess {
+  private child: ChildProcess | null = null;
+  private readyPromise: Promise<void> | null = null;
+  private readonly inFlight = new Map<number, InFlight>();
+  private stderrTail = "";
+  private closing = false;
+  private crashStreak = 0;
+  state: SandboxProcessHealth["state"] = "down";
+  restarts = 0;
+  warm = 0;
+
+  constructor(private readonly config: SandboxProcessConfig) {}
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  get load(): number {
+    return this.inFlight.size;
+  }
+
+  start(): Promise<void> {
+    if (this.readyPromise) return this.readyPromise;
+    this.state = "starting";
+    const { options } = this.config;
+    const child = fork(this.config.entry, [], {
+      execArgv: ["--no-node-snapshot", `--max-old-space-size=${options.process_heap_mb}`],
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
+      serialization: "json",
+      env: { NODE_ENV: process.env.NODE_ENV ?? "production" },
+    });
+    this.child = child;
+    this.stderrTail = "";
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-4096);
+      if (!text.includes(FATAL_MARKER)) process.stderr.write(text);
+    });
+    this.readyPromise = new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: ChildMessage) => {
+        if (msg.t === "ready") {
+          this.state = "ok";
+          resolve();
+          return;
+        }
+        this.route(msg);
+      };
+      child.on("message", onMessage);
+      child.once("exit", (code, signal) => {
+        reject(new RuntimeError("Internal", "sandbox process failed to start"));
+        this.died(child, code, signal);
+      });
+      child.once("error", (err) => reject(RuntimeError.from(err)));
+      const init: ParentMessage = { t: "init", options, prelude: this.config.prelude, isolatesCap: this.config.isolatesCap };
+      child.send(init);
+    });
+    this.readyPromise.catch(() => undefined);
+    return this.readyPromise;
+  }
+
+  /** Sends a request; `handler` sees its replies until it says it is complete. */
+  async request(id: number, msg: ParentMessage, handler: InFlight): Promise<void> {
+    await this.start();
+    const child = this.child;
+    if (!child || !child.connected) throw new RuntimeError("Internal", "sandbox process is not running");
+    this.inFlight.set(id, handler);
+    child.send(msg);
+  }
+
+  /** Fire-and-forget messages (cancel, credit) for a request in flight. */
+  notify(msg: ParentMessage): void {
+    if (this.child?.connected) this.child.send(msg);
+  }
+
+  private route(msg: ChildMessage): void {
+    if (msg.t === "log") {
+      this.config.onLog(msg);
+      return;
+    }
+    if (msg.t === "ready") return;
+    const handler = this.inFlight.get(msg.id);
+    if (!handler) return;
+    if (handler.onMessage(msg)) this.inFlight.delete(msg.id);
+    if (msg.t === "result" || msg.t === "error" || msg.t === "end") this.crashStreak = 0;
+  }
+
+  private died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    const memory = MEMORY_DEATH.test(this.stderrTail);
+    this.config.onExit({ pid: child.pid ?? null, code, signal, memory });
+    this.child = null;
+    this.readyPromise = null;
+    this.state = "down";
+    this.warm = 0;
+    const err = memory
+      ? new RuntimeError("ToolMemoryLimit", "a plugin exhausted the sandbox process's memory; the process was restarted")
+      : new RuntimeError("Internal", `sandbox process exited unexpectedly (${signal ?? `code ${code}`}); it was restarted`);
+    const pending = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const h of pending) h.onDeath(err);
+    if (this.closing) return;
+    this.restarts++;
+    this.crashStreak++;
+    const delay = Math.min(5000, 50 * 2 ** Math.min(this.crashStreak - 1, 7));
+    setTimeout(() => {
+      if (!this.closing) this.start().catch(() => undefined);
+    }, delay).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.disconnect?.();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** For tests and chaos drills: kill the process as the OS would. */
+  kill(signal: NodeJS.Signals = "SIGKILL"): void {
+    this.child?.kill(signal);
+  }
+}

@@ -1,0 +1,120 @@
+// SPEC §9.1–9.5: every hazard a plugin can throw at the sandbox, each followed by a
+// call that must succeed, in the same real sandbox processes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pluginSource, SandboxHarness } from "./plugin-fixture.ts";
+
+const h = new SandboxHarness({ processes: 2, max_isolates: 8, timeout_ms: 1500, memory_limit_mb: 64, stream_high_water: 4 });
+let pkg: Awaited<ReturnType<SandboxHarness["install"]>>;
+
+beforeAll(async () => {
+  await h.start();
+  pkg = await h.install(
+    "hazards",
+    pluginSource(`
+      ok: defineTool({ run: () => "ok" }),
+      syncLoop: defineTool({ run: () => { for (;;) {} } }),
+      promiseLoop: defineTool({ async run() { await new Promise((r) => setTimeout(r, 1)); for (;;) { await null; } } }),
+      timerLoop: defineTool({ async run() { return new Promise(() => { const tick = () => setTimeout(tick, 0); tick(); }); } }),
+      idleWait: defineTool({ async run() { await new Promise((r) => setTimeout(r, 60_000)); return "late"; } }),
+      arrayBomb: defineTool({ run: () => new Array(1e9).fill(0).length }),
+      typedBomb: defineTool({ run: () => { const a = []; for (let i = 0; i < 64; i++) a.push(new Float64Array(16 * 1024 * 1024)); return a.length; } }),
+      stringBomb: defineTool({ run: () => { let s = "x"; for (;;) s += s; } }),
+      objectBomb: defineTool({ run: () => { const a = []; for (;;) a.push({ i: a.length, s: "y".repeat(64) }); } }),
+      counter: defineTool({ run: () => globalThis.produced ?? 0 }),
+      forever: defineTool({ stream: true, *run() { globalThis.produced = 0; for (;;) { globalThis.produced++; yield globalThis.produced; } } }),
+      chunks: defineTool({ stream: true, input: z.object({ n: z.number() }), async *run(i) { for (let k = 0; k < i.n; k++) { await null; yield "c" + k; } } }),
+      failsMidStream: defineTool({ stream: true, async *run() { yield "first"; throw new PluginError("broke"); } }),
+    `),
+  );
+}, 60_000);
+afterAll(() => h.stop());
+
+async function stillServes(tenant = "t1"): Promise<void> {
+  expect((await h.call(pkg, "P", "ok", {}, { tenant })).value).toBe("ok");
+}
+
+describe("time limits (SPEC §9.4)", () => {
+  it.each(["syncLoop", "promiseLoop", "timerLoop", "idleWait"])("%s ends with ToolTimeout and the next call works", async (tool) => {
+    const started = Date.now();
+    const f = await h.failure(pkg, "P", tool);
+    expect(f.code).toBe("ToolTimeout");
+    expect(Date.now() - started).toBeLessThan(5000);
+    await stillServes();
+  });
+
+  it("one spinning isolate does not stall another tenant's calls on the same process", async () => {
+    const spin = h.failure(pkg, "P", "syncLoop", {}, { tenant: "spinner" });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    for (const tenant of ["x1", "x2", "x3", "x4"]) await stillServes(tenant);
+    expect(Date.now() - started).toBeLessThan(1200);
+    expect((await spin).code).toBe("ToolTimeout");
+  });
+});
+
+describe("memory limits (SPEC §9.1)", () => {
+  it.each(["arrayBomb", "typedBomb", "stringBomb", "objectBomb"])("%s ends with ToolMemoryLimit or a clean error, and the host keeps serving", async (tool) => {
+    const f = await h.failure(pkg, "P", tool);
+    expect(["ToolMemoryLimit", "ToolError"]).toContain(f.code);
+    if (tool !== "stringBomb") expect(f.code).toBe("ToolMemoryLimit");
+    await stillServes();
+  });
+
+  it("a call in flight on a sandbox process that dies fails, and the next call works", async () => {
+    const slow = h.failure(pkg, "P", "idleWait", {}, { tenant: "victim" });
+    await new Promise((r) => setTimeout(r, 200));
+    for (const pid of h.sandbox.pids()) if (pid) process.kill(pid, "SIGKILL");
+    const f = await slow;
+    expect(f.code).toBe("Internal");
+    expect(f.message).toMatch(/restarted/);
+    await stillServes("victim");
+  });
+});
+
+describe("streams", () => {
+  it("relays chunks in order", async () => {
+    const s = h.sandbox.streamTool({ ...pkg, tenant: "t1", plugin: "P", tool: "chunks", inputJson: '{"n":5}', cfgJson: "null" });
+    const got: unknown[] = [];
+    for await (const c of s) got.push(JSON.parse(c));
+    expect(got).toEqual(["c0", "c1", "c2", "c3", "c4"]);
+    expect((await s.usage).wall_ms).toBeGreaterThan(0);
+  });
+
+  it("a failure mid-stream arrives after the chunks before it", async () => {
+    const s = h.sandbox.streamTool({ ...pkg, tenant: "t1", plugin: "P", tool: "failsMidStream", inputJson: "{}", cfgJson: "null" });
+    const got: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const c of s) got.push(JSON.parse(c));
+      })(),
+    ).rejects.toMatchObject({ code: "ToolError", message: "broke" });
+    expect(got).toEqual(["first"]);
+  });
+
+  it("a slow consumer holds the generator back (bounded buffering), and cancel stops it", async () => {
+    const tenant = "streamer";
+    const s = h.sandbox.streamTool({ ...pkg, tenant, plugin: "P", tool: "forever", inputJson: "{}", cfgJson: "null" });
+    const it = s[Symbol.asyncIterator]();
+    expect(JSON.parse((await it.next()).value as string)).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    const produced = (await h.call(pkg, "P", "counter", {}, { tenant })).value as number;
+    // high water 4: the generator may be at most a window ahead of the consumer.
+    expect(produced).toBeLessThanOrEqual(1 + 4 + 1);
+    await it.return?.();
+    await new Promise((r) => setTimeout(r, 300));
+    const after = (await h.call(pkg, "P", "counter", {}, { tenant })).value as number;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await h.call(pkg, "P", "counter", {}, { tenant })).value).toBe(after);
+    await stillServes(tenant);
+  });
+});
+
+describe("client aborts", () => {
+  it("an aborted call frees its slot and the isolate keeps serving", async () => {
+    const ac = new AbortController();
+    const p = h.call(pkg, "P", "idleWait", {}, { tenant: "aborter", signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    await expect(p).rejects.toMatchObject({ message: /canceled/ });
+    await stillServes("aborter");
+  });
+});
