@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { RuntimeError } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
+import { MessageBatcher } from "./message-batcher.ts";
 import { FATAL_MARKER, type ChildMessage, type ParentMessage } from "./protocol.ts";
 import type { SandboxProcessHealth } from "./sandbox-api.ts";
 
@@ -25,6 +26,7 @@ const MEMORY_DEATH = /(HIAGENT_SANDBOX_FATAL memory|heap out of memory|Reached h
 
 export class SandboxProcess {
   private child: ChildProcess | null = null;
+  private batcher: MessageBatcher<ParentMessage> | null = null;
   private readyPromise: Promise<void> | null = null;
   private readonly inFlight = new Map<number, InFlight>();
   private stderrTail = "";
@@ -55,6 +57,9 @@ export class SandboxProcess {
       env: { NODE_ENV: process.env.NODE_ENV ?? "production" },
     });
     this.child = child;
+    this.batcher = new MessageBatcher<ParentMessage>((batch) => {
+      if (child.connected) child.send(batch);
+    });
     this.stderrTail = "";
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (text: string) => {
@@ -62,13 +67,15 @@ export class SandboxProcess {
       if (!text.includes(FATAL_MARKER)) process.stderr.write(text);
     });
     this.readyPromise = new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: ChildMessage) => {
-        if (msg.t === "ready") {
-          this.state = "ok";
-          resolve();
-          return;
+      const onMessage = (batch: ChildMessage[]) => {
+        for (const msg of batch) {
+          if (msg.t === "ready") {
+            this.state = "ok";
+            resolve();
+            continue;
+          }
+          this.route(msg);
         }
-        this.route(msg);
       };
       child.on("message", onMessage);
       child.once("exit", (code, signal) => {
@@ -77,7 +84,7 @@ export class SandboxProcess {
       });
       child.once("error", (err) => reject(RuntimeError.from(err)));
       const init: ParentMessage = { t: "init", options, prelude: this.config.prelude, isolatesCap: this.config.isolatesCap };
-      child.send(init);
+      child.send([init]);
     });
     this.readyPromise.catch(() => undefined);
     return this.readyPromise;
@@ -89,12 +96,12 @@ export class SandboxProcess {
     const child = this.child;
     if (!child || !child.connected) throw new RuntimeError("Internal", "sandbox process is not running");
     this.inFlight.set(id, handler);
-    child.send(msg);
+    this.batcher!.send(msg);
   }
 
   /** Fire-and-forget messages (cancel, credit) for a request in flight. */
   notify(msg: ParentMessage): void {
-    if (this.child?.connected) this.child.send(msg);
+    if (this.child?.connected) this.batcher?.send(msg);
   }
 
   private route(msg: ChildMessage): void {

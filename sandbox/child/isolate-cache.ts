@@ -2,7 +2,7 @@
 // `cap` of them (least recently used idle ones are disposed first), and one spare
 // isolate with the prelude already evaluated so a cold start only loads the bundle.
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { RuntimeError } from "../errors.ts";
 import { INSTALLED_FILES, type IsolateTarget } from "../sandbox-api.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
@@ -19,11 +19,27 @@ export interface WarmIsolate {
 
 export type IsolateLoader = (isolate: PluginIsolate, code: string, codeCache: Buffer | null) => Promise<void>;
 
+/** How a cold start went, for the debug log (and for tuning spares and caches). */
+export interface ColdStartInfo {
+  target: IsolateTarget;
+  read_ms: number;
+  isolate_ms: number;
+  load_ms: number;
+  spare: boolean;
+  code_cache: boolean;
+}
+
 export function isolateKey(t: { tenant: string; pkg: string; version: string }): string {
   return `${t.tenant}\u0000${t.pkg}\u0000${t.version}`;
 }
 
-async function readInstalled(dir: string): Promise<{ code: string; cache: Buffer | null; origins: string[] }> {
+interface InstalledFiles {
+  code: string;
+  cache: Buffer | null;
+  origins: string[];
+}
+
+async function readInstalled(dir: string): Promise<InstalledFiles> {
   let code: string;
   let manifest: { hiagent?: { permissions?: { fetch?: unknown } } };
   try {
@@ -40,15 +56,45 @@ async function readInstalled(dir: string): Promise<{ code: string; cache: Buffer
   return { code, cache, origins };
 }
 
+/**
+ * Installed files, kept in memory once read: an installed version never changes in
+ * place (a reinstall or delete drops it first), and another tenant's first call of the
+ * same package then starts without touching the disk.
+ */
+class InstalledFilesCache {
+  private readonly files = new Map<string, Promise<InstalledFiles>>();
+  constructor(private readonly cap: number) {}
+
+  get(dir: string): Promise<InstalledFiles> {
+    let p = this.files.get(dir);
+    if (p) {
+      this.files.delete(dir);
+      this.files.set(dir, p);
+      return p;
+    }
+    p = readInstalled(dir);
+    p.catch(() => this.files.delete(dir));
+    this.files.set(dir, p);
+    while (this.files.size > this.cap) this.files.delete(this.files.keys().next().value!);
+    return p;
+  }
+
+  forget(match: (dir: string) => boolean): void {
+    for (const dir of [...this.files.keys()]) if (match(dir)) this.files.delete(dir);
+  }
+}
+
 export class IsolateCache {
   private readonly entries = new Map<string, WarmIsolate>();
   private readonly loading = new Map<string, Promise<WarmIsolate>>();
   private spare: Promise<PluginIsolate> | null = null;
+  private readonly installed = new InstalledFilesCache(64);
 
   constructor(
     private readonly cap: number,
     private readonly create: () => Promise<PluginIsolate>,
     private readonly loadBundle: IsolateLoader,
+    private readonly onColdStart: (info: ColdStartInfo) => void = () => {},
   ) {}
 
   get size(): number {
@@ -65,12 +111,12 @@ export class IsolateCache {
     this.spare = p;
   }
 
-  private async takeFresh(): Promise<PluginIsolate> {
+  private async takeFresh(): Promise<{ isolate: PluginIsolate; spare: boolean }> {
     const spare = this.spare;
     this.spare = null;
-    const iso = spare ? await spare.catch(() => this.create()) : await this.create();
+    const isolate = spare ? await spare.catch(() => this.create()) : await this.create();
     setImmediate(() => this.refillSpare());
-    return iso;
+    return { isolate, spare: spare !== null };
   }
 
   /** Returns the warm isolate for the target (loading it on first use), marked in use. */
@@ -107,14 +153,19 @@ export class IsolateCache {
   }
 
   private async load(key: string, target: IsolateTarget): Promise<WarmIsolate> {
-    const files = await readInstalled(target.dir);
-    const isolate = await this.takeFresh();
+    const t0 = performance.now();
+    const files = await this.installed.get(target.dir);
+    const t1 = performance.now();
+    const { isolate, spare } = await this.takeFresh();
+    const t2 = performance.now();
     try {
       await this.loadBundle(isolate, files.code, files.cache);
     } catch (err) {
       isolate.dispose("error");
       throw err;
     }
+    const t3 = performance.now();
+    this.onColdStart({ target, read_ms: t1 - t0, isolate_ms: t2 - t1, load_ms: t3 - t2, spare, code_cache: files.cache !== null && !isolate.cacheRejected });
     const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now() };
     this.entries.set(key, entry);
     this.evict();
@@ -134,6 +185,7 @@ export class IsolateCache {
 
   /** Disposes every isolate of a package version, whatever the tenant. */
   drop(pkg: string, version: string): void {
+    this.installed.forget((dir) => dir.endsWith(`${sep}${pkg}${sep}${version}`));
     for (const e of [...this.entries.values()]) {
       if (e.target.pkg === pkg && e.target.version === version) {
         this.entries.delete(e.key);

@@ -1,23 +1,26 @@
 // Entry of a sandbox child process (forked by SandboxProcessPool with
 // --no-node-snapshot, SPEC §9.3). Isolates live here, never in the API process.
+import { MessageBatcher } from "../message-batcher.ts";
 import type { ChildMessage, ParentMessage } from "../protocol.ts";
 import { SandboxChild } from "./sandbox-child.ts";
 
 let child: SandboxChild | null = null;
 
-function send(msg: ChildMessage): void {
-  if (process.connected) process.send!(msg);
-}
+const outbox = new MessageBatcher<ChildMessage>((batch) => {
+  if (process.connected) process.send!(batch);
+});
+const send = (msg: ChildMessage): void => outbox.send(msg);
 
 process.on("message", (raw) => {
-  const msg = raw as ParentMessage;
-  if (msg.t === "init") {
-    child = new SandboxChild(msg.options, msg.prelude, msg.isolatesCap, send);
-    child.start();
-    send({ t: "ready", pid: process.pid });
-    return;
+  for (const msg of raw as ParentMessage[]) {
+    if (msg.t === "init") {
+      child = new SandboxChild(msg.options, msg.prelude, msg.isolatesCap, send);
+      child.start();
+      send({ t: "ready", pid: process.pid });
+      continue;
+    }
+    child?.handle(msg);
   }
-  child?.handle(msg);
 });
 
 // The parent going away ends this process: isolates never outlive their host.

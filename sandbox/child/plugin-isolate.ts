@@ -36,6 +36,8 @@ export class PluginIsolate {
   readonly isolate: ivm.Isolate;
   disposedReason: DisposeReason | null = null;
   heapPeak = 0;
+  /** Whether V8 refused the code cache at the last load (a V8 or flag change). */
+  cacheRejected = false;
   private constructor(
     isolate: ivm.Isolate,
     private readonly context: ivm.Context,
@@ -96,6 +98,7 @@ export class PluginIsolate {
       filename: "bundle.js",
       ...(cached ? { cachedData: cached } : opts.produceCache ? { produceCachedData: true } : {}),
     });
+    this.cacheRejected = cached !== undefined && script.cachedDataRejected === true;
     const fn = (await script.run(this.context, { reference: true, timeout: opts.timeoutMs })) as ivm.Reference<unknown>;
     const result = await this.entry.load.apply(undefined, [fn.derefInto(), opts.maxBytes], { timeout: opts.timeoutMs, result: { copy: true } });
     fn.release();

@@ -49,6 +49,10 @@ export class SandboxChild {
       isolatesCap,
       () => PluginIsolate.create(this.prelude, options.memory_limit_mb, this.hooks),
       (isolate, code, codeCache) => this.loadBundle(isolate, code, codeCache, false).then(() => undefined),
+      (info) => {
+        const { target, ...timings } = info;
+        this.send({ t: "log", level: "debug", msg: "isolate cold start", fields: { tenant: target.tenant, pkg: target.pkg, version: target.version, ...timings } });
+      },
     );
   }
 
@@ -107,7 +111,8 @@ export class SandboxChild {
       this.send({ t: "inspected", id, plugins, codeCache: cache ? cache.toString("base64") : null });
     } catch (err) {
       const e = isolate ? errorFromIvm(err, isolate) : RuntimeError.from(err);
-      const error = e.code === "ToolError" || e.code === "Internal" ? new RuntimeError("InvalidPackage", e.message, { data: e.data }) : e;
+      // Whatever went wrong while evaluating the bundle, the package is what is at fault.
+      const error = e.code === "InvalidPackage" ? e : new RuntimeError("InvalidPackage", `evaluating the bundle failed: ${e.message}`, { data: e.data });
       this.send({ t: "error", id, error: error.toBody() });
     } finally {
       isolate?.dispose("closed");

@@ -5,6 +5,11 @@ import { AbortSignal, abortSignal, createAbortSignal } from "./abort-signal.ts";
 export class AbortController {
   #signal: AbortSignal = createAbortSignal();
 
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "AbortController";
+  }
+
   get [Symbol.toStringTag](): string {
     return "AbortController";
   }

@@ -28,6 +28,11 @@ export class AbortSignal extends EventTarget {
   // references it. The set is dropped when this signal aborts.
   #dependents = new Set<AbortSignal>();
 
+  // Static, so the name survives a minifier renaming the class.
+  static override get name(): string {
+    return "AbortSignal";
+  }
+
   override get [Symbol.toStringTag](): string {
     return "AbortSignal";
   }

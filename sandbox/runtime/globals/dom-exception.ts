@@ -134,6 +134,11 @@ export class DOMException extends Error {
     return this.#name;
   }
 
+  // Static, so the name survives a minifier renaming the class.
+  static override get name(): string {
+    return "DOMException";
+  }
+
   get [Symbol.toStringTag](): string {
     return "DOMException";
   }

@@ -43,6 +43,11 @@ function reportListenerError(error: unknown): void {
 export let dispatchEventAt!: (target: EventTarget, event: Event, trusted: boolean) => boolean;
 
 export class EventTarget {
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "EventTarget";
+  }
+
   get [Symbol.toStringTag](): string {
     return "EventTarget";
   }

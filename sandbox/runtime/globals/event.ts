@@ -54,6 +54,11 @@ export class Event {
   #stopPropagation = false;
   #stopImmediatePropagation = false;
 
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "Event";
+  }
+
   get [Symbol.toStringTag](): string {
     return "Event";
   }

@@ -34,6 +34,11 @@ export class Headers {
   #sorted: HeaderEntry[] | null = null;
   #immutable = false;
 
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "Headers";
+  }
+
   get [Symbol.toStringTag](): string {
     return "Headers";
   }

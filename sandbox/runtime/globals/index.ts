@@ -27,7 +27,11 @@ export { TextEncoder } from "./text-encoder.ts";
 export { URL } from "./url/url.ts";
 export { URLSearchParams } from "./url/url-search-params.ts";
 
-const CLASSES = {
+// Each class names itself with a static getter; these functions are renamed here
+// because a minifier may have shortened their names.
+const FUNCTIONS: Record<string, object> = { atob, btoa, structuredClone };
+
+const CLASSES: Record<string, object> = {
   AbortController,
   AbortSignal,
   DOMException,
@@ -40,13 +44,16 @@ const CLASSES = {
   URLSearchParams,
 };
 
-const FUNCTIONS = { atob, btoa, structuredClone };
-
 /** Defines the globals on `target` the way browsers do: writable, configurable, not enumerable. */
 export function installWebGlobals(target: typeof globalThis): void {
-  for (const [name, value] of Object.entries({ ...CLASSES, ...FUNCTIONS })) {
-    // A bundler may rename a declaration that shadows a global (URL -> URL2).
-    if (value.name !== name) Object.defineProperty(value, "name", { value: name, configurable: true });
-    Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+  // Kept to the fewest operations (reading a class's name would compile its getter):
+  // this runs in every fresh isolate.
+  for (const name in FUNCTIONS) {
+    const value = FUNCTIONS[name]!;
+    Object.defineProperty(value, "name", { value: name, configurable: true });
+    Object.defineProperty(target, name, { value, writable: true, configurable: true });
+  }
+  for (const name in CLASSES) {
+    Object.defineProperty(target, name, { value: CLASSES[name], writable: true, configurable: true });
   }
 }

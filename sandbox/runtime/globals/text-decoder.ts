@@ -27,6 +27,11 @@ export class TextDecoder {
   readonly #ignoreBOM: boolean;
   readonly #decoder: Utf8Decoder;
 
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "TextDecoder";
+  }
+
   get [Symbol.toStringTag](): string {
     return "TextDecoder";
   }

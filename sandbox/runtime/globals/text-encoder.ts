@@ -4,6 +4,11 @@ import { encodeUtf8, encodeUtf8Into } from "./utf8-codec.ts";
 import { requireArguments } from "./webidl-arguments.ts";
 
 export class TextEncoder {
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "TextEncoder";
+  }
+
   get [Symbol.toStringTag](): string {
     return "TextEncoder";
   }

@@ -8,7 +8,7 @@ import { punycodeDecode, punycodeEncode } from "./punycode.ts";
 // Code points UTS #46 maps to nothing (soft hyphen, joiners, variation selectors, BOM).
 const IGNORED = /[\u00ad\u034f\u180b-\u180f\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/g;
 // Code points UTS #46 disallows that NFKC would otherwise let through.
-const DISALLOWED = /[\u0080-\u009f\ufffd\ud800-\udfff]/;
+const DISALLOWED = /[\u0080-\u009f\ufffd]/;
 const IDEOGRAPHIC_STOPS = /[\u3002\uff0e\uff61]/g;
 const NON_ASCII = /[^\0-\x7f]/;
 

@@ -21,6 +21,11 @@ export class URLSearchParams {
   #list: FormEntry[] = [];
   #update: ((serialized: string) => void) | null = null;
 
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "URLSearchParams";
+  }
+
   get [Symbol.toStringTag](): string {
     return "URLSearchParams";
   }

@@ -22,13 +22,18 @@ import {
 } from "./url-record.ts";
 import { URLSearchParams, createUrlSearchParams, resetUrlSearchParams } from "./url-search-params.ts";
 
+// Web IDL USVString: lone surrogates become U+FFFD before any parsing.
+function usv(value: unknown): string {
+  return usv(value).toWellFormed();
+}
+
 function parseWithBase(url: unknown, base: unknown): UrlRecord | null {
   let baseRecord: UrlRecord | null = null;
   if (base !== undefined) {
-    baseRecord = parseUrl(String(base), null);
+    baseRecord = parseUrl(usv(base), null);
     if (baseRecord === null) return null;
   }
-  return parseUrl(String(url), baseRecord);
+  return parseUrl(usv(url), baseRecord);
 }
 
 function parseAbsolute(input: string): UrlRecord | null {
@@ -50,6 +55,11 @@ function stripTrailingSpacesFromOpaquePath(url: UrlRecord): void {
 export class URL {
   #url: UrlRecord;
   #searchParams: URLSearchParams | null = null;
+
+  // Static, so the name survives a minifier renaming the class.
+  static get name(): string {
+    return "URL";
+  }
 
   get [Symbol.toStringTag](): string {
     return "URL";
@@ -81,7 +91,7 @@ export class URL {
   }
 
   set href(value: string) {
-    const record = parseAbsolute(String(value));
+    const record = parseAbsolute(usv(value));
     if (record === null) throw invalidUrl();
     this.#url = record;
     this.#querySet();
@@ -96,7 +106,7 @@ export class URL {
   }
 
   set protocol(value: string) {
-    this.#edit(String(value) + ":", SCHEME_START);
+    this.#edit(usv(value) + ":", SCHEME_START);
   }
 
   get username(): string {
@@ -104,7 +114,7 @@ export class URL {
   }
 
   set username(value: string) {
-    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.username = percentEncode(String(value), USERINFO_SET);
+    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.username = percentEncode(usv(value), USERINFO_SET);
   }
 
   get password(): string {
@@ -112,7 +122,7 @@ export class URL {
   }
 
   set password(value: string) {
-    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.password = percentEncode(String(value), USERINFO_SET);
+    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.password = percentEncode(usv(value), USERINFO_SET);
   }
 
   get host(): string {
@@ -122,7 +132,7 @@ export class URL {
   }
 
   set host(value: string) {
-    if (typeof this.#url.path !== "string") this.#edit(String(value), HOST);
+    if (typeof this.#url.path !== "string") this.#edit(usv(value), HOST);
   }
 
   get hostname(): string {
@@ -130,7 +140,7 @@ export class URL {
   }
 
   set hostname(value: string) {
-    if (typeof this.#url.path !== "string") this.#edit(String(value), HOSTNAME);
+    if (typeof this.#url.path !== "string") this.#edit(usv(value), HOSTNAME);
   }
 
   get port(): string {
@@ -139,7 +149,7 @@ export class URL {
 
   set port(value: string) {
     if (cannotHaveCredentialsOrPort(this.#url)) return;
-    const input = String(value);
+    const input = usv(value);
     if (input === "") this.#url.port = null;
     else this.#edit(input, PORT);
   }
@@ -151,7 +161,7 @@ export class URL {
   set pathname(value: string) {
     if (typeof this.#url.path === "string") return;
     this.#url.path = [];
-    this.#edit(String(value), PATH_START);
+    this.#edit(usv(value), PATH_START);
   }
 
   get search(): string {
@@ -160,7 +170,7 @@ export class URL {
   }
 
   set search(value: string) {
-    const input = String(value);
+    const input = usv(value);
     if (input === "") {
       this.#url.query = null;
       stripTrailingSpacesFromOpaquePath(this.#url);
@@ -185,7 +195,7 @@ export class URL {
   }
 
   set hash(value: string) {
-    const input = String(value);
+    const input = usv(value);
     if (input === "") {
       this.#url.fragment = null;
       stripTrailingSpacesFromOpaquePath(this.#url);

@@ -1,0 +1,144 @@
+// The config file's schema (SPEC §7): one strict zod schema with every default, parsed
+// once at start. The `sandbox` section is the sandbox's own options schema, embedded.
+import { z } from "zod";
+import { SandboxOptionsSchema } from "../../sandbox/options.ts";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+const port = z.number().int().min(0).max(65535);
+
+export const ServerConfigSchema = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: port.default(8000),
+    max_body_bytes: z.number().int().min(1).default(10 * 1024 * 1024),
+  })
+  .strict();
+
+/** Absent = the embedded in-process queue; present = bee-queue workers on this Redis. */
+export const RedisConfigSchema = z
+  .object({
+    cluster_type: z.enum(["single", "sentinel", "cluster"]).default("single"),
+    /** One host, or "h1:p1,h2:p2" seeds for sentinel / cluster. */
+    host: z.string().min(1).default("localhost"),
+    port: port.default(6379),
+    master_name: z.string().default(""),
+    username: z.string().default(""),
+    password: z.string().default(""),
+    db: z.number().int().min(0).default(0),
+    ssl: z.boolean().default(false),
+    /** Key prefix, so deployments (and test runs) can share one Redis. */
+    prefix: z.string().min(1).default("hiagent"),
+  })
+  .strict();
+
+const LocalStorageSchema = z
+  .object({
+    backend: z.literal("local_path"),
+    local_path: z
+      .object({ base_dir: z.string().min(1).default("./data/storage") })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const S3ConfigSchema = z
+  .object({
+    /** Omitted for AWS itself; MinIO and other S3-compatible servers need it. */
+    endpoint: z.string().min(1).optional(),
+    region: z.string().min(1).default("us-east-1"),
+    bucket: z.string().min(1),
+    access_key_id: z.string().default(""),
+    secret_access_key: z.string().default(""),
+    force_path_style: z.boolean().default(false),
+    verify_tls: z.boolean().default(true),
+    /** The endpoint clients outside the deployment use, when it differs from `endpoint`. */
+    public_endpoint: z.string().min(1).optional(),
+  })
+  .strict();
+
+const S3StorageSchema = z.object({ backend: z.literal("s3"), s3: S3ConfigSchema }).strict();
+
+/** Keeps only the section `backend` selects (the others are ignored, SPEC §7). */
+function selectStorageSection(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const section = value as Record<string, unknown>;
+  const backend = section.backend ?? "local_path";
+  if (backend !== "local_path" && backend !== "s3") return section;
+  const selected: Record<string, unknown> = { backend };
+  for (const [key, v] of Object.entries(section)) {
+    if (key === "backend" || key === "local_path" || key === "s3") continue;
+    selected[key] = v; // unknown keys stay, so the strict schema names them
+  }
+  if (section[backend] !== undefined) selected[backend] = section[backend];
+  return selected;
+}
+
+export const StorageConfigSchema = z.preprocess(
+  selectStorageSection,
+  z.discriminatedUnion("backend", [LocalStorageSchema, S3StorageSchema], {
+    error: (issue) =>
+      issue.code === "invalid_union" ? 'must be "local_path" or "s3" (HiAgent\'s "minio" and "boto3" mean "s3")' : undefined,
+  }),
+);
+
+export const PackageConfigSchema = z
+  .object({
+    max_package_bytes: z.number().int().min(1).default(50 * 1024 * 1024),
+    /** Folders `file://` installs may read from; a relative file:// URI is relative to the first. */
+    file_roots: z.array(z.string().min(1)).default(["."]),
+    /** An npm-compatible registry for dependencies a package does not vendor. */
+    index_url: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict();
+
+export const AuthConfigSchema = z
+  .object({
+    tokens: z
+      .array(
+        z
+          .object({
+            token_sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits (the SHA-256 of the token)"),
+            tenant: z.string().min(1),
+            role: z.enum(["admin", "invoke"]),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+/** The install job queue (embedded, or the Redis workers' concurrency). */
+export const JobsConfigSchema = z
+  .object({
+    /** Installs that run at once on this node. */
+    concurrency: z.number().int().min(1).max(32).default(2),
+    /** Jobs waiting beyond this are refused with RateLimited. */
+    max_queued: z.number().int().min(1).default(1000),
+    /** How long a finished, failed or canceled job's status stays readable. */
+    keep_finished_seconds: z.number().int().min(1).default(24 * 60 * 60),
+    /** …and how many such jobs are kept at most (the oldest go first). */
+    keep_finished_max: z.number().int().min(1).default(1000),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    version: z.union([z.string(), z.number()]).transform(String).default("0.1.0"),
+    log_level: z.enum(LOG_LEVELS).default("info"),
+    server: ServerConfigSchema.prefault({}),
+    extensions_dir: z.string().min(1).default("./extensions"),
+    sandbox: SandboxOptionsSchema.prefault({}),
+    redis: RedisConfigSchema.optional(),
+    storage: StorageConfigSchema.prefault({ backend: "local_path" }),
+    package: PackageConfigSchema.prefault({}),
+    auth: AuthConfigSchema.optional(),
+    jobs: JobsConfigSchema.prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ServerConfig = Config["server"];
+export type StorageConfig = Config["storage"];
+export type JobsConfig = Config["jobs"];
+export type LogLevel = Config["log_level"];

@@ -1,0 +1,22 @@
+// What the HTTP layer is built from. The composition root (host/app.ts) supplies the
+// real parts; the layer itself never constructs any of them.
+import type { Sandbox } from "../../sandbox/sandbox-api.ts";
+import type { JobQueue } from "../jobs/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { PackageCatalog } from "./package-catalog.ts";
+
+export interface ComponentHealth {
+  state: "ok" | "degraded" | "down";
+  [detail: string]: unknown;
+}
+
+export interface ApiDeps {
+  packages: PackageCatalog;
+  jobs: JobQueue;
+  sandbox: Pick<Sandbox, "runTool" | "streamTool" | "validate" | "health">;
+  /** The state of package storage, for /v1/health. */
+  storageHealth(): Promise<ComponentHealth>;
+  logger: Logger;
+  /** `server.max_body_bytes`. */
+  maxBodyBytes: number;
+}

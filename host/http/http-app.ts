@@ -1,0 +1,70 @@
+// The Hono app of the /v1 API: request ids, access log, every operation, health,
+// /openapi.json and /docs from the same schemas, and the one place where errors
+// become responses.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { requestId } from "hono/request-id";
+import { RuntimeError } from "../../sandbox/errors.ts";
+import { accessLog } from "./access-log.ts";
+import type { ApiDeps } from "./api-deps.ts";
+import type { AppEnv } from "./app-env.ts";
+import { toClientError } from "./client-error.ts";
+import { JSON_HEADERS, respondError } from "./envelope.ts";
+import { mountHealthRoute } from "./health-route.ts";
+import type { ApiApp } from "./operation.ts";
+import { mountPackageOperations } from "./package-operations.ts";
+import { mountToolOperations } from "./tool-operations.ts";
+
+export const API_TITLE = "HiAgent plugin runtime";
+
+export function createHttpApp(deps: ApiDeps, info: { version: string }): ApiApp {
+  const app: ApiApp = new OpenAPIHono<AppEnv>();
+  app.use(requestId({ limitLength: 128 }));
+  app.use(accessLog(deps.logger));
+
+  mountPackageOperations(app, deps);
+  mountToolOperations(app, deps);
+  mountHealthRoute(app, deps);
+
+  let openapi: string | undefined;
+  app.get("/openapi.json", (c) => {
+    openapi ??= JSON.stringify(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: API_TITLE,
+          version: info.version,
+          description:
+            "Install plugin packages and call their tools. Every operation is `POST /v1/<Operation>` with a JSON body " +
+            '(read as JSON whatever the Content-Type), answered with `{"data": ..., "error": null}` or ' +
+            '`{"data": null, "error": {"code", "message", "data"?, "http_code"}}` and the status `http_code`.',
+        },
+      }),
+    );
+    return c.body(openapi, 200, JSON_HEADERS);
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: API_TITLE }));
+
+  const operations = new Set(
+    app.routes.filter((r) => r.path.startsWith("/v1/")).map((r) => r.path),
+  );
+  app.notFound((c) => {
+    if (operations.has(c.req.path)) {
+      c.header("Allow", c.req.path === "/v1/health" ? "GET" : "POST");
+      const error = new RuntimeError("InvalidRequest", `Method ${c.req.method} is not allowed on ${c.req.path}`);
+      c.set("error", error);
+      return respondError(c, error, 405);
+    }
+    const error = new RuntimeError("InvalidRequest", `No such route: ${c.req.method} ${c.req.path}`);
+    c.set("error", error);
+    return respondError(c, error, 404);
+  });
+
+  app.onError((err, c) => {
+    const { error, unexpected } = toClientError(err, c.get("requestId"));
+    if (unexpected) deps.logger.error({ req_id: c.get("requestId"), err }, "unexpected error");
+    c.set("error", error);
+    return respondError(c, error);
+  });
+  return app;
+}

@@ -1,0 +1,165 @@
+// Tool operations (SPEC §5): RunPluginTool (JSON or SSE), RunPluginValidate and the
+// adapter form a platform can call as a plain HTTP tool. Each call carries an
+// AbortSignal that fires when the client goes away, so the tool stops with it.
+import { createRoute, z } from "@hono/zod-openapi";
+import { RuntimeError } from "../../sandbox/errors.ts";
+import type { ToolCall } from "../../sandbox/sandbox-api.ts";
+import type { ApiDeps } from "./api-deps.ts";
+import { AdapterBody, AdapterHeaders, AdapterQuery, RunPluginToolBody, RunPluginValidateBody, dataEnvelope } from "./api-schemas.ts";
+import { respondData, respondJsonText } from "./envelope.ts";
+import { readJsonBody } from "./json-body.ts";
+import { SSE_DESCRIPTION, errorResponses, mountOperation, type ApiApp, type ApiContext } from "./operation.ts";
+import { parseRequest } from "./request-parser.ts";
+import { respondSse, singleChunk } from "./sse-stream.ts";
+import { tenantOf } from "./tenant.ts";
+import { resolvePlugin, resolveTool } from "./tool-target.ts";
+
+const TOOL_ERRORS = [
+  "PackageNotFound",
+  "PluginNotFound",
+  "ToolNotFound",
+  "InvalidInput",
+  "InvalidConfig",
+  "RateLimited",
+  "ToolError",
+  "ToolMemoryLimit",
+  "ToolTimeout",
+  "FetchDenied",
+] as const;
+
+interface ToolTarget {
+  pkg: string;
+  version: string;
+  plugin: string;
+  tool: string;
+}
+
+async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, input: unknown, cfg: unknown, stream: boolean): Promise<Response> {
+  const { dir, tool } = await resolveTool(deps.packages, target);
+  const signal = c.req.raw.signal;
+  const call: ToolCall = {
+    tenant: tenantOf(c),
+    ...target,
+    dir,
+    inputJson: JSON.stringify(input),
+    cfgJson: JSON.stringify(cfg),
+    callId: c.get("requestId"),
+    signal,
+  };
+  if (!stream || !tool.stream) {
+    const result = await deps.sandbox.runTool(call);
+    c.set("usage", result.usage);
+    if (!stream) return respondJsonText(c, result.json);
+    return respondSse(c, { chunks: singleChunk(result.json), cancel: () => undefined });
+  }
+
+  const toolStream = deps.sandbox.streamTool(call);
+  const onClientGone = (): void => toolStream.cancel();
+  signal.addEventListener("abort", onClientGone, { once: true });
+  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), pkg: target.pkg, tool: target.tool });
+  const started = performance.now();
+  try {
+    return await respondSse(c, {
+      chunks: toolStream,
+      cancel: () => toolStream.cancel(),
+      requestId: c.get("requestId"),
+      onEnd(outcome) {
+        signal.removeEventListener("abort", onClientGone);
+        const duration_ms = Math.round((performance.now() - started) * 100) / 100;
+        const fields = { chunks: outcome.chunks, canceled: outcome.canceled, code: outcome.error?.code, duration_ms };
+        if (outcome.error?.code === "Internal") log.error({ ...fields, err: outcome.cause }, "stream failed");
+        else log.info(fields, "stream ended");
+        void toolStream.usage.then((usage) => log.debug({ usage }, "stream usage"), () => undefined);
+      },
+    });
+  } catch (err) {
+    signal.removeEventListener("abort", onClientGone);
+    throw err;
+  }
+}
+
+function parseCfgHeader(value: string | undefined): unknown {
+  if (value === undefined || value.trim() === "") return null;
+  let cfg: unknown;
+  try {
+    cfg = JSON.parse(value);
+  } catch {
+    throw new RuntimeError("InvalidRequest", "Invalid request: header cfg: not JSON", {
+      data: { issues: [{ path: ["cfg"], code: "invalid_json", message: "not JSON" }] },
+    });
+  }
+  if (cfg !== null && (typeof cfg !== "object" || Array.isArray(cfg))) {
+    throw new RuntimeError("InvalidRequest", "Invalid request: header cfg: expected a JSON object or null", {
+      data: { issues: [{ path: ["cfg"], code: "invalid_type", message: "expected a JSON object or null" }] },
+    });
+  }
+  return cfg;
+}
+
+export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
+  mountOperation(app, {
+    name: "RunPluginTool",
+    tag: "Tools",
+    summary: "Call a plugin's tool",
+    body: RunPluginToolBody,
+    data: z.unknown().openapi({ description: "The tool's return value" }),
+    streams: true,
+    errors: TOOL_ERRORS,
+    async handle(c, body) {
+      const { pkg, version, plugin, tool, input, cfg, stream } = body;
+      return runTool(c, deps, { pkg, version, plugin, tool }, input, cfg, stream);
+    },
+  }, deps.maxBodyBytes);
+
+  mountOperation(app, {
+    name: "RunPluginValidate",
+    tag: "Tools",
+    summary: "Check a plugin config; null when it is usable",
+    body: RunPluginValidateBody,
+    data: z.null(),
+    errors: ["PackageNotFound", "PluginNotFound", "InvalidConfig", "PluginInvalidConfig", "RateLimited", "ToolError", "ToolTimeout", "ToolMemoryLimit"],
+    async handle(c, body) {
+      const { dir } = await resolvePlugin(deps.packages, body.pkg, body.version, body.plugin);
+      await deps.sandbox.validate({
+        tenant: tenantOf(c),
+        pkg: body.pkg,
+        version: body.version,
+        dir,
+        plugin: body.plugin,
+        cfgJson: JSON.stringify(body.cfg),
+        callId: c.get("requestId"),
+        signal: c.req.raw.signal,
+      });
+      return respondData(c, null);
+    },
+  }, deps.maxBodyBytes);
+
+  const adapterPath = "/v1/RunPluginToolAdapterRuntime";
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: "post",
+      path: adapterPath,
+      operationId: "RunPluginToolAdapterRuntime",
+      tags: ["Tools"],
+      summary: "Call a tool as a plain HTTP tool: target in the query, input as the body, cfg in a header",
+      request: {
+        query: AdapterQuery,
+        headers: AdapterHeaders,
+        body: { required: true, content: { "application/json": { schema: AdapterBody } } },
+      },
+      responses: {
+        200: {
+          description: `Success. ${SSE_DESCRIPTION}`,
+          content: { "application/json": { schema: dataEnvelope(z.unknown()) }, "text/event-stream": { schema: dataEnvelope(z.unknown()) } },
+        },
+        ...errorResponses(TOOL_ERRORS),
+      },
+    }),
+  );
+  app.post(adapterPath, async (c) => {
+    c.set("operation", "RunPluginToolAdapterRuntime");
+    const target = parseRequest(AdapterQuery, c.req.query(), "query");
+    const { stream, ...input } = parseRequest(AdapterBody, await readJsonBody(c.req.raw, deps.maxBodyBytes));
+    return runTool(c, deps, target, input, parseCfgHeader(c.req.header("cfg")), stream);
+  });
+}

@@ -1,0 +1,41 @@
+// Resolves a call's pkg@version / plugin / tool against the installed metadata
+// before the sandbox is asked, so a typo is a clear 404 and never costs an isolate.
+import { RuntimeError } from "../../sandbox/errors.ts";
+import type { PackageMeta } from "./api-schemas.ts";
+import type { PackageCatalog } from "./package-catalog.ts";
+
+type PluginMeta = PackageMeta["plugins"][number];
+type ToolMeta = PluginMeta["tools"][string];
+
+export interface ResolvedPlugin {
+  dir: string;
+  plugin: PluginMeta;
+}
+
+export interface ResolvedTool extends ResolvedPlugin {
+  tool: ToolMeta;
+}
+
+export async function resolvePlugin(catalog: PackageCatalog, pkg: string, version: string, plugin: string): Promise<ResolvedPlugin> {
+  const installed = await catalog.get(pkg, version);
+  if (installed === null) throw new RuntimeError("PackageNotFound", `Package ${pkg}@${version} is not installed`);
+  const found = installed.meta.plugins.find((p) => p.name === plugin);
+  if (found === undefined) {
+    const names = installed.meta.plugins.map((p) => p.name).join(", ");
+    throw new RuntimeError("PluginNotFound", `Package ${pkg}@${version} has no plugin ${JSON.stringify(plugin)} (it has: ${names})`);
+  }
+  return { dir: installed.dir, plugin: found };
+}
+
+export async function resolveTool(
+  catalog: PackageCatalog,
+  target: { pkg: string; version: string; plugin: string; tool: string },
+): Promise<ResolvedTool> {
+  const resolved = await resolvePlugin(catalog, target.pkg, target.version, target.plugin);
+  const tool = Object.hasOwn(resolved.plugin.tools, target.tool) ? resolved.plugin.tools[target.tool] : undefined;
+  if (tool === undefined) {
+    const names = Object.keys(resolved.plugin.tools).join(", ");
+    throw new RuntimeError("ToolNotFound", `Plugin ${target.plugin} has no tool ${JSON.stringify(target.tool)} (it has: ${names})`);
+  }
+  return { ...resolved, tool };
+}

@@ -1,0 +1,59 @@
+// The `hiagent-plugin` command line: finds the command, runs it, and turns failures
+// into one `error: …` line with a non-zero exit status. The only module of the CLI
+// that touches process (argv, streams, signals, exit).
+import { buildCommand } from "./commands/build.ts";
+import { initCommand } from "./commands/init.ts";
+import { packCommand } from "./commands/pack.ts";
+import { runCommand } from "./commands/run.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { CliError, type CliIo, type Command } from "./command.ts";
+
+const COMMANDS: readonly Command[] = [initCommand, buildCommand, runCommand, packCommand, serveCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: hiagent-plugin <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Run hiagent-plugin <command> --help for a command's options.`;
+}
+
+/** One line for anything thrown: the runtime's errors carry a code worth showing. */
+function describeError(err: unknown): string {
+  if (err instanceof CliError) return err.message;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof code === "string" && /^[A-Z]/.test(code) ? `${code}: ${message}` : message;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err.write(`error: unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(", ")})\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    io.err.write(`error: ${describeError(err).replace(/\s*\n\s*/g, " ")}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}
+
+export async function runFromProcess(): Promise<void> {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  process.once("SIGTERM", () => controller.abort());
+  const code = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, cwd: process.cwd(), signal: controller.signal });
+  process.exitCode = code;
+  // A handle left open by a dependency must not keep a finished command alive.
+  setTimeout(() => process.exit(code), 500).unref();
+}
