@@ -2,10 +2,20 @@
 // examples send form-encoded JSON text). The size cap holds before anything is
 // buffered past it: a declared Content-Length over the cap is refused unread, and
 // the bytes are counted as they arrive otherwise.
+import { IncomingMessage } from "node:http";
 import { RuntimeError } from "../../sandbox/errors.ts";
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const text = await readBodyText(request, maxBytes);
+export async function readJsonBody(from: IncomingMessage | Request, maxBytes: number): Promise<unknown> {
+  const declared = from instanceof IncomingMessage ? from.headers["content-length"] : from.headers.get("content-length");
+  if (declared != null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const bytes = from instanceof IncomingMessage ? await readIncoming(from, maxBytes) : await readStream(from.body, maxBytes);
+
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new RuntimeError("InvalidRequest", "The request body is not valid UTF-8");
+  }
   // An empty body is `{}`, so body-less calls (ListPackages) work as they did with HiAgent.
   if (text.trim() === "") return {};
   try {
@@ -16,12 +26,50 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
 }
 
-async function readBodyText(request: Request, maxBytes: number): Promise<string> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  if (request.body === null) return "";
+/** Node's stream: stops listening past the cap (the server drains or drops the rest after answering). */
+function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new RuntimeError("InvalidRequest", `The request body could not be read: ${err.message}`));
+    };
+    const onClose = (): void => {
+      if (incoming.readableEnded) return;
+      cleanup();
+      reject(new RuntimeError("InvalidRequest", "The client went away while sending the body"));
+    };
+    if (incoming.readableEnded) return resolve(new Uint8Array(0));
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
+}
 
-  const reader = request.body.getReader();
+async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -34,12 +82,7 @@ async function readBodyText(request: Request, maxBytes: number): Promise<string>
     }
     chunks.push(value);
   }
-  const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new RuntimeError("InvalidRequest", "The request body is not valid UTF-8");
-  }
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
 }
 
 function tooLarge(maxBytes: number): RuntimeError {

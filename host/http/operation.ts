@@ -7,6 +7,7 @@ import { ERROR_CODES, type ErrorCode } from "../../sandbox/errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ErrorEnvelope, dataEnvelope } from "./api-schemas.ts";
 import { readJsonBody } from "./json-body.ts";
+import { bodySource } from "./node-request.ts";
 import { parseRequest } from "./request-parser.ts";
 
 export type ApiApp = OpenAPIHono<AppEnv>;
@@ -71,7 +72,7 @@ export function mountOperation<B extends z.ZodType>(app: ApiApp, spec: Operation
   );
   app.post(path, async (c) => {
     c.set("operation", spec.name);
-    const body = parseRequest(spec.body, await readJsonBody(c.req.raw, maxBodyBytes));
+    const body = parseRequest(spec.body, await readJsonBody(bodySource(c), maxBodyBytes));
     return spec.handle(c, body);
   });
 }

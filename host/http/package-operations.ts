@@ -16,6 +16,7 @@ import {
 } from "./api-schemas.ts";
 import { z } from "@hono/zod-openapi";
 import { respondData } from "./envelope.ts";
+import { clientSignal } from "./node-request.ts";
 import { mountOperation, type ApiApp } from "./operation.ts";
 
 /** HiAgent clients may omit `filename`; it is a display name, so the URI's last segment does. */
@@ -44,7 +45,11 @@ export function mountPackageOperations(app: ApiApp, deps: ApiDeps): void {
     async handle(c, body) {
       const id = await jobs.enqueue({ uri: body.uri, filename: displayName(body.uri, body.filename), force: body.force });
       // A client that goes away stops waiting; the install itself runs to its end.
-      const final = await jobs.wait(id, c.req.raw.signal);
+      const signal = clientSignal(c);
+      const final = await jobs.wait(id, signal).catch((err: unknown) => {
+        if (signal.aborted) throw new RuntimeError("InvalidRequest", `The client went away; install job ${id} goes on`);
+        throw err;
+      });
       if (final.status === "failed") {
         throw final.error === undefined ? new RuntimeError("Internal", final.reason ?? "install failed") : RuntimeError.fromBody(final.error);
       }

@@ -8,6 +8,7 @@ import type { ApiDeps } from "./api-deps.ts";
 import { AdapterBody, AdapterHeaders, AdapterQuery, RunPluginToolBody, RunPluginValidateBody, dataEnvelope } from "./api-schemas.ts";
 import { respondData, respondJsonText } from "./envelope.ts";
 import { readJsonBody } from "./json-body.ts";
+import { bodySource, clientSignal } from "./node-request.ts";
 import { SSE_DESCRIPTION, errorResponses, mountOperation, type ApiApp, type ApiContext } from "./operation.ts";
 import { parseRequest } from "./request-parser.ts";
 import { respondSse, singleChunk } from "./sse-stream.ts";
@@ -36,7 +37,7 @@ interface ToolTarget {
 
 async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, input: unknown, cfg: unknown, stream: boolean): Promise<Response> {
   const { dir, tool } = await resolveTool(deps.packages, target);
-  const signal = c.req.raw.signal;
+  const signal = clientSignal(c);
   const call: ToolCall = {
     tenant: tenantOf(c),
     ...target,
@@ -128,7 +129,7 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
         plugin: body.plugin,
         cfgJson: JSON.stringify(body.cfg),
         callId: c.get("requestId"),
-        signal: c.req.raw.signal,
+        signal: clientSignal(c),
       });
       return respondData(c, null);
     },
@@ -159,7 +160,7 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
   app.post(adapterPath, async (c) => {
     c.set("operation", "RunPluginToolAdapterRuntime");
     const target = parseRequest(AdapterQuery, c.req.query(), "query");
-    const { stream, ...input } = parseRequest(AdapterBody, await readJsonBody(c.req.raw, deps.maxBodyBytes));
+    const { stream, ...input } = parseRequest(AdapterBody, await readJsonBody(bodySource(c), deps.maxBodyBytes));
     return runTool(c, deps, target, input, parseCfgHeader(c.req.header("cfg")), stream);
   });
 }

@@ -13,7 +13,6 @@ export interface CliIo {
 
 export interface Command {
   name: string;
-  summary: string;
   /** The full `--help` text. */
   help: string;
   /** Resolves with the process exit code. */

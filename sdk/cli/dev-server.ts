@@ -18,6 +18,8 @@ export interface DevServerOptions {
   host: string;
   port: number;
   logLevel: string;
+  /** Where the server's log lines (JSON) go. */
+  logTo: NodeJS.WritableStream;
   allowOrigins: string[];
   /** Told about each (re)install, successful or not. */
   report(line: string): void;
@@ -61,7 +63,7 @@ export class DevServer {
       package: { file_roots: [path.join(this.#root, "packages")] },
       sandbox: { processes: 1, fetch: { allow_private_origins: origins, extra_origins: origins } },
     });
-    this.#runtime = await startRuntime(config, { logger: createLogger({ level: config.log_level, destination: process.stderr }) });
+    this.#runtime = await startRuntime(config, { logger: createLogger({ level: config.log_level, destination: this.options.logTo }) });
     await this.#install();
     this.#watcher = watch(this.options.dir, { recursive: true }, (_event, file) => {
       if (file && isIgnored(String(file))) return;

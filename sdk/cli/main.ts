@@ -1,14 +1,22 @@
 // The `hiagent-plugin` command line: finds the command, runs it, and turns failures
 // into one `error: …` line with a non-zero exit status. The only module of the CLI
 // that touches process (argv, streams, signals, exit).
-import { buildCommand } from "./commands/build.ts";
-import { initCommand } from "./commands/init.ts";
-import { packCommand } from "./commands/pack.ts";
-import { runCommand } from "./commands/run.ts";
-import { serveCommand } from "./commands/serve.ts";
 import { CliError, type CliIo, type Command } from "./command.ts";
 
-const COMMANDS: readonly Command[] = [initCommand, buildCommand, runCommand, packCommand, serveCommand];
+interface CommandEntry {
+  name: string;
+  summary: string;
+  /** Commands load on use: the runtime they pull in is not needed for `--help`. */
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: "init", summary: "scaffold a new plugin folder", load: async () => (await import("./commands/init.ts")).initCommand },
+  { name: "build", summary: "bundle and check the plugin as the server would; print its tools", load: async () => (await import("./commands/build.ts")).buildCommand },
+  { name: "run", summary: "run one tool in the real sandbox", load: async () => (await import("./commands/run.ts")).runCommand },
+  { name: "pack", summary: "write dist/{name}-{version}.zip for InstallPackage", load: async () => (await import("./commands/pack.ts")).packCommand },
+  { name: "serve", summary: "serve the plugin over HTTP, reinstalling it on change", load: async () => (await import("./commands/serve.ts")).serveCommand },
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -35,12 +43,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.out.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err.write(`error: unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(", ")})\n`);
     return 2;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest, io);
   } catch (err) {
     io.err.write(`error: ${describeError(err).replace(/\s*\n\s*/g, " ")}\n`);

@@ -3,7 +3,6 @@
 import path from "node:path";
 import { formatBytes, parseCommandArgs, type Command } from "../command.ts";
 import { describePackage } from "../meta-printer.ts";
-import { checkPackage } from "../package-check.ts";
 
 const HELP = `Usage: hiagent-plugin build [dir] [--json]
 
@@ -17,7 +16,6 @@ Options:
 
 export const buildCommand: Command = {
   name: "build",
-  summary: "bundle and check the plugin as the server would; print its tools",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("build", argv, { json: { type: "boolean" } });
@@ -25,6 +23,8 @@ export const buildCommand: Command = {
       io.out.write(`${HELP}\n`);
       return 0;
     }
+    // Loaded here, so `--help` does not wait for the runtime to load.
+    const { checkPackage } = await import("../package-check.ts");
     const dir = path.resolve(io.cwd, positionals[0] ?? ".");
     const { packed, meta, elapsedMs } = await checkPackage(dir);
     if (values.json) {

@@ -21,7 +21,6 @@ async function sdkVersion(): Promise<string> {
 
 export const initCommand: Command = {
   name: "init",
-  summary: "scaffold a new plugin folder",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("init", argv, { name: { type: "string" } });

@@ -3,8 +3,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatBytes, parseCommandArgs, type Command } from "../command.ts";
-import { checkPackage } from "../package-check.ts";
-import { packFolder } from "../../src/testing/package-archive.ts";
 
 const HELP = `Usage: hiagent-plugin pack [dir] [--out-dir DIR] [--no-check]
 
@@ -20,7 +18,6 @@ Options:
 
 export const packCommand: Command = {
   name: "pack",
-  summary: "write dist/{name}-{version}.zip for InstallPackage",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("pack", argv, { "out-dir": { type: "string" }, "no-check": { type: "boolean" } });
@@ -28,6 +25,8 @@ export const packCommand: Command = {
       io.out.write(`${HELP}\n`);
       return 0;
     }
+    // Loaded here, so `--help` does not wait for the runtime to load.
+    const [{ checkPackage }, { packFolder }] = await Promise.all([import("../package-check.ts"), import("../../src/testing/package-archive.ts")]);
     const dir = path.resolve(io.cwd, positionals[0] ?? ".");
     const packed = values["no-check"] ? await packFolder(dir) : (await checkPackage(dir)).packed;
     const outDir = values["out-dir"] ? path.resolve(io.cwd, values["out-dir"]) : path.join(dir, "dist");

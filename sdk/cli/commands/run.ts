@@ -4,8 +4,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CliError, parseCommandArgs, readJsonArg, type CliIo, type Command } from "../command.ts";
-import { loadPlugin, type LoadedPlugin } from "../../src/testing/plugin-harness.ts";
-import { PluginCallError } from "../../src/testing/plugin-call-error.ts";
+import type { LoadedPlugin } from "../../src/testing/plugin-harness.ts";
 
 const HELP = `Usage: hiagent-plugin run [dir] --tool T [--plugin P] [--input JSON] [--cfg JSON] [--stream]
 
@@ -52,7 +51,6 @@ async function streamChunks(io: CliIo, plugin: LoadedPlugin, args: [string, stri
 
 export const runCommand: Command = {
   name: "run",
-  summary: "run one tool in the real sandbox",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("run", argv, {
@@ -68,15 +66,15 @@ export const runCommand: Command = {
       io.out.write(`${HELP}\n`);
       return 0;
     }
+    // Loaded here, so `--help` does not wait for the runtime to load.
+    const [{ loadPlugin }, { PluginCallError }] = await Promise.all([import("../../src/testing/plugin-harness.ts"), import("../../src/testing/plugin-call-error.ts")]);
     const dir = path.resolve(io.cwd, positionals[0] ?? ".");
     const readText = (file: string) => readFile(path.resolve(io.cwd, file), "utf8");
     const input = await readJsonArg("input", values.input, {}, readText);
     const cfg = await readJsonArg("cfg", values.cfg, null, readText);
-    let origins: string[];
     try {
-      origins = [...(values["allow-origin"] ?? [])];
       const plugin = await loadPlugin(dir, {
-        allowOrigins: origins,
+        allowOrigins: [...(values["allow-origin"] ?? [])],
         tenant: values.tenant ?? "cli",
         onLog: (line) => io.err.write(`[${line.level}] ${line.message}\n`),
       });

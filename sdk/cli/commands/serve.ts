@@ -2,7 +2,6 @@
 // reinstalled on every change, for trying it over HTTP (the /v1 API and /docs).
 import path from "node:path";
 import { CliError, parseCommandArgs, type Command } from "../command.ts";
-import { DevServer } from "../dev-server.ts";
 
 const HELP = `Usage: hiagent-plugin serve [dir] [--port N] [--host H] [--allow-origin URL]
 
@@ -19,7 +18,6 @@ Options:
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "serve the plugin over HTTP, reinstalling it on change",
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs("serve", argv, {
@@ -32,6 +30,8 @@ export const serveCommand: Command = {
       io.out.write(`${HELP}\n`);
       return 0;
     }
+    // Loaded here, so `--help` does not wait for the runtime to load.
+    const { DevServer } = await import("../dev-server.ts");
     const port = Number(values.port ?? "8000");
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not ${values.port}`);
     const server = new DevServer({
@@ -39,6 +39,7 @@ export const serveCommand: Command = {
       host: values.host ?? "127.0.0.1",
       port,
       logLevel: values["log-level"] ?? "warn",
+      logTo: io.err,
       allowOrigins: [...(values["allow-origin"] ?? [])],
       report: (line) => io.out.write(`${line}\n`),
     });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readJsonBody } from "../../../host/http/json-body.ts";
 import { RuntimeError } from "../../../sandbox/errors.ts";
 
-function post(body: BodyInit | null, headers: Record<string, string> = {}): Request {
+function post(body: string | Uint8Array | ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}): Request {
   return new Request("http://localhost/v1/X", { method: "POST", body, headers, duplex: "half" } as RequestInit);
 }
 

@@ -5,20 +5,29 @@
 
 import { punycodeDecode, punycodeEncode } from "./punycode.ts";
 
-// Code points UTS #46 maps to nothing (soft hyphen, joiners, variation selectors, BOM).
-const IGNORED = /[\u00ad\u034f\u180b-\u180f\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff]/g;
-// Code points UTS #46 disallows that NFKC would otherwise let through.
-const DISALLOWED = /[\u0080-\u009f\ufffd]/;
+// Code points UTS #46 maps to nothing (soft hyphen, zero width space, variation
+// selectors, word joiner, BOM).
+const IGNORED = /[\u00ad\u034f\u180b-\u180f\u200b\u2060\ufe00-\ufe0f\ufeff]/g;
+// Code points UTS #46 disallows that NFKC would otherwise let through: C1 controls,
+// U+FFFD (what invalid percent-encoded UTF-8 decodes to), unassigned, private use,
+// format characters (joiners outside the rare contexts that allow them) and separators.
+const DISALLOWED = /[\u0080-\u009f\ufffd\p{Cn}\p{Co}\p{Cf}\p{Z}]/u;
 const IDEOGRAPHIC_STOPS = /[\u3002\uff0e\uff61]/g;
 const NON_ASCII = /[^\0-\x7f]/;
 
 function mapDomain(domain: string): string {
-  return domain.replace(IGNORED, "").normalize("NFKC").toLowerCase().normalize("NFC").replace(IDEOGRAPHIC_STOPS, ".");
+  const folded = domain.replace(IGNORED, "").replace(/\u1e9e/g, "ss").normalize("NFKC").toLowerCase();
+  return folded.normalize("NFC").replace(IDEOGRAPHIC_STOPS, ".");
 }
 
 export function domainToAscii(domain: string): string | null {
-  const mapped = NON_ASCII.test(domain) ? mapDomain(domain) : domain.toLowerCase();
-  if (DISALLOWED.test(mapped)) return null;
+  // The common all-ASCII case never touches the Unicode-property pattern, whose
+  // first use is costly in a fresh isolate.
+  let mapped = domain.toLowerCase();
+  if (NON_ASCII.test(domain)) {
+    mapped = mapDomain(domain);
+    if (DISALLOWED.test(mapped)) return null;
+  }
   const labels = mapped.split(".");
   for (let index = 0; index < labels.length; index++) {
     const label = labels[index]!;
@@ -32,10 +41,10 @@ export function domainToAscii(domain: string): string | null {
   return result === "" ? null : result;
 }
 
-// An "xn--" label must decode to a non-ASCII label that is already in mapped form.
+// An "xn--" label must decode to a label that is already in mapped form.
 function isValidAceLabel(label: string): boolean {
   if (NON_ASCII.test(label)) return false;
   const decoded = punycodeDecode(label.slice(4));
-  if (decoded === null || decoded === "" || !NON_ASCII.test(decoded)) return false;
+  if (decoded === null || decoded === "") return false;
   return mapDomain(decoded) === decoded && !DISALLOWED.test(decoded) && !decoded.includes(".");
 }

@@ -24,7 +24,7 @@ import { URLSearchParams, createUrlSearchParams, resetUrlSearchParams } from "./
 
 // Web IDL USVString: lone surrogates become U+FFFD before any parsing.
 function usv(value: unknown): string {
-  return usv(value).toWellFormed();
+  return String(value).toWellFormed();
 }
 
 function parseWithBase(url: unknown, base: unknown): UrlRecord | null {
