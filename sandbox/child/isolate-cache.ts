@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { RuntimeError } from "../errors.ts";
 import { INSTALLED_FILES, type IsolateTarget } from "../sandbox-api.ts";
+import { StackMapper } from "../source-map/stack-mapper.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
 
 export interface WarmIsolate {
@@ -63,7 +64,21 @@ async function readInstalled(dir: string): Promise<InstalledFiles> {
  */
 class InstalledFilesCache {
   private readonly files = new Map<string, Promise<InstalledFiles>>();
+  private readonly mappers = new Map<string, Promise<StackMapper | null>>();
   constructor(private readonly cap: number) {}
+
+  /** The bundle's source map, read on the first error that needs it. */
+  mapper(dir: string): Promise<StackMapper | null> {
+    let p = this.mappers.get(dir);
+    if (!p) {
+      p = readFile(join(dir, INSTALLED_FILES.sourceMap), "utf8")
+        .then((text) => new StackMapper(text))
+        .catch(() => null);
+      this.mappers.set(dir, p);
+      while (this.mappers.size > this.cap) this.mappers.delete(this.mappers.keys().next().value!);
+    }
+    return p;
+  }
 
   get(dir: string): Promise<InstalledFiles> {
     let p = this.files.get(dir);
@@ -81,6 +96,7 @@ class InstalledFilesCache {
 
   forget(match: (dir: string) => boolean): void {
     for (const dir of [...this.files.keys()]) if (match(dir)) this.files.delete(dir);
+    for (const dir of [...this.mappers.keys()]) if (match(dir)) this.mappers.delete(dir);
   }
 }
 
@@ -96,6 +112,12 @@ export class IsolateCache {
     private readonly loadBundle: IsolateLoader,
     private readonly onColdStart: (info: ColdStartInfo) => void = () => {},
   ) {}
+
+  /** Maps a plugin stack to the author's sources (via the installed source map). */
+  async mapStack(dir: string, stack: string): Promise<string> {
+    const mapper = await this.installed.mapper(dir);
+    return mapper ? mapper.mapStack(stack) : stack;
+  }
 
   get size(): number {
     return this.entries.size;

@@ -7,6 +7,7 @@ import { FetchBridge } from "../bridge/fetch-bridge.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { ChildMessage, LogLevel, ParentMessage } from "../protocol.ts";
 import type { CallUsage } from "../sandbox-api.ts";
+import { firstLocation } from "../source-map/stack-mapper.ts";
 import { CallState } from "./call-state.ts";
 import { HostOps } from "./host-ops.ts";
 import { IsolateCache, type WarmIsolate } from "./isolate-cache.ts";
@@ -147,6 +148,7 @@ export class SandboxChild {
     if (!outcome.ok && outcome.error.code === "ToolError" && /Array buffer allocation failed/.test(outcome.error.message)) {
       outcome = { ok: false, error: new RuntimeError("ToolMemoryLimit", "the plugin exceeded its memory limit (array buffer allocation failed)") };
     }
+    if (!outcome.ok) outcome = { ok: false, error: await this.withSourceLocations(outcome.error, msg.target.dir) };
     const usage = call.usage();
     call.end();
     if (call.logDropped > 0) this.log("warn", `${call.logDropped} log lines dropped (limit ${this.options.max_log_lines} per call)`, call);
@@ -155,6 +157,15 @@ export class SandboxChild {
     this.cache.release(warm);
     if (call.canceled) return;
     this.finish(call, outcome, usage);
+  }
+
+  /** Points a plugin error's stack at the author's files (`src/index.ts:12:7`). */
+  private async withSourceLocations(error: RuntimeError, dir: string): Promise<RuntimeError> {
+    const data = error.data as { stack?: unknown } | undefined;
+    if (!data || typeof data.stack !== "string") return error;
+    const stack = await this.cache.mapStack(dir, data.stack);
+    const location = firstLocation(stack);
+    return new RuntimeError(error.code, error.message, { data: { ...data, stack, ...(location ? { location } : {}) } });
   }
 
   private finish(call: CallState, outcome: { ok: true; json: string } | { ok: false; error: RuntimeError }, usage: CallUsage): void {

@@ -45,6 +45,7 @@ export class SandboxHarness {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "package.json"), JSON.stringify(manifest));
     await writeFile(join(dir, "bundle.js"), bundle.code);
+    await writeFile(join(dir, "bundle.js.map"), bundle.map);
     if (inspected.codeCache) await writeFile(join(dir, "bundle.cache"), inspected.codeCache);
     await writeFile(join(dir, "meta.json"), JSON.stringify({ name, version: "1.0.0", plugins: inspected.plugins }));
     return { pkg: name, version: "1.0.0", dir };

@@ -638,7 +638,7 @@ describe("AbortController and AbortSignal", () => {
         b.abort("b-reason"); a.abort("a-reason");
         return [pre.aborted, pre.reason, early, any.reason, nested.reason, order, AbortSignal.any([]).aborted];
       `),
-    ).toEqual([true, "why", [false, "why"], "b-reason", "b-reason", ["any", "nested"], false]);
+    ).toEqual([true, "why", [false, "why"], "b-reason", "b-reason", ["any", "nested", "a"], false]);
   });
 
   it("cannot be constructed directly, and is an EventTarget", async () => {

@@ -73,6 +73,9 @@ describe("sandbox calls", () => {
     const c = await h.failure(pkg, "P", "crashes");
     expect(c.code).toBe("ToolError");
     expect(c.message).toMatch(/TypeError/);
+    // The stack points at the author's source, not at the bundle.
+    expect(c.data).toMatchObject({ location: expect.stringMatching(/^index\.ts:\d+:\d+$/) });
+    expect((c.data as { stack: string }).stack).not.toMatch(/bundle\.js/);
     expect(JSON.stringify(c)).not.toMatch(/\/work|node_modules|isolated-vm/);
   });
 

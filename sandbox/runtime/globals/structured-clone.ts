@@ -30,6 +30,15 @@ type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
+// ES2024 ArrayBuffer features that the isolate's V8 has (resizable buffers) or may
+// have (transfer, absent on Node 20) and that the ES2023 lib does not declare.
+type BufferFeatures = { resizable?: boolean; maxByteLength?: number; transfer?: () => ArrayBuffer };
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+
+function features(buffer: ArrayBuffer): BufferFeatures {
+  return buffer as unknown as BufferFeatures;
+}
+
 type TypedArrayConstructor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => TypedArray;
 
 const ERROR_CONSTRUCTORS: Record<string, ErrorConstructor> = {
@@ -70,7 +79,7 @@ export function structuredClone<T>(value: T, options?: StructuredSerializeOption
   const transferred = transferList(options?.transfer, memory);
   const clone = cloneValue(value, memory) as T;
   // Detach last, so a transferred buffer is still readable while its views are copied.
-  for (const buffer of transferred) buffer.transfer!();
+  for (const buffer of transferred) features(buffer).transfer!();
   return clone;
 }
 
@@ -80,7 +89,7 @@ function transferList(transfer: Iterable<unknown> | undefined, memory: Map<objec
   for (const item of transfer) {
     if (!(item instanceof ArrayBuffer)) throw cloneError("A transfer list item other than an ArrayBuffer");
     if (buffers.includes(item)) throw new DOMException("An ArrayBuffer is listed twice.", "DataCloneError");
-    if (typeof item.transfer !== "function") {
+    if (typeof features(item).transfer !== "function") {
       throw new DOMException("Transferring an ArrayBuffer is not supported here.", "DataCloneError");
     }
     buffers.push(item);
@@ -90,8 +99,9 @@ function transferList(transfer: Iterable<unknown> | undefined, memory: Map<objec
 }
 
 function cloneBuffer(buffer: ArrayBuffer): ArrayBuffer {
-  const copy = buffer.resizable
-    ? new ArrayBuffer(buffer.byteLength, { maxByteLength: buffer.maxByteLength! })
+  const { resizable, maxByteLength } = features(buffer);
+  const copy = resizable
+    ? new ResizableArrayBuffer(buffer.byteLength, { maxByteLength: maxByteLength! })
     : new ArrayBuffer(buffer.byteLength);
   new Uint8Array(copy).set(new Uint8Array(buffer));
   return copy;

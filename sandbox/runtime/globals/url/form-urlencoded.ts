@@ -1,5 +1,6 @@
 // application/x-www-form-urlencoded: the format of a URL query as URLSearchParams sees it.
 
+import { toUSVString } from "../usv-string.ts";
 import { decodeUtf8 } from "../utf8-codec.ts";
 import { FORM_URLENCODED_SET, percentDecode, percentEncode } from "./percent-encoding.ts";
 
@@ -19,7 +20,7 @@ export function parseFormUrlencoded(input: string): FormEntry[] {
 
 function decodeComponent(input: string): string {
   const spaced = input.replace(/\+/g, " ");
-  return spaced.includes("%") ? decodeUtf8(percentDecode(spaced)) : spaced.toWellFormed();
+  return spaced.includes("%") ? decodeUtf8(percentDecode(spaced)) : toUSVString(spaced);
 }
 
 export function serializeFormUrlencoded(entries: readonly FormEntry[]): string {

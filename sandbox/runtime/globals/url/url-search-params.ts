@@ -1,14 +1,11 @@
 // URLSearchParams: an ordered list of name/value pairs in form-urlencoded form. When it
 // belongs to a URL, every change is written back to that URL's query.
 
+import { toUSVString } from "../usv-string.ts";
 import { requireArguments } from "../webidl-arguments.ts";
 import { type FormEntry, parseFormUrlencoded, serializeFormUrlencoded } from "./form-urlencoded.ts";
 
 export type URLSearchParamsInit = string | URLSearchParams | Iterable<Iterable<string>> | Record<string, string>;
-
-function usv(value: unknown): string {
-  return String(value).toWellFormed();
-}
 
 /** Creates the params object of a URL: `query` is the URL's query, `update` takes the new one. */
 export let createUrlSearchParams!: (query: string, update: (serialized: string) => void) => URLSearchParams;
@@ -38,15 +35,15 @@ export class URLSearchParams {
         for (const pair of init as Iterable<Iterable<string>>) {
           const items = [...pair];
           if (items.length !== 2) throw new TypeError("URLSearchParams: each pair must have exactly two items.");
-          this.#list.push([usv(items[0]), usv(items[1])]);
+          this.#list.push([toUSVString(items[0]), toUSVString(items[1])]);
         }
       } else {
         const record = init as Record<string, string>;
-        for (const key of Object.keys(record)) this.#list.push([usv(key), usv(record[key])]);
+        for (const key of Object.keys(record)) this.#list.push([toUSVString(key), toUSVString(record[key])]);
       }
       return;
     }
-    const query = usv(init);
+    const query = toUSVString(init);
     this.#list = parseFormUrlencoded(query.charAt(0) === "?" ? query.slice(1) : query);
   }
 
@@ -56,28 +53,28 @@ export class URLSearchParams {
 
   append(name: string, value: string): void {
     requireArguments(arguments.length, 2, "URLSearchParams.append");
-    this.#list.push([usv(name), usv(value)]);
+    this.#list.push([toUSVString(name), toUSVString(value)]);
     this.#changed();
   }
 
   delete(name: string, value?: string): void {
     requireArguments(arguments.length, 1, "URLSearchParams.delete");
-    const key = usv(name);
-    const match = value === undefined ? undefined : usv(value);
+    const key = toUSVString(name);
+    const match = value === undefined ? undefined : toUSVString(value);
     this.#list = this.#list.filter((entry) => entry[0] !== key || (match !== undefined && entry[1] !== match));
     this.#changed();
   }
 
   get(name: string): string | null {
     requireArguments(arguments.length, 1, "URLSearchParams.get");
-    const key = usv(name);
+    const key = toUSVString(name);
     for (const entry of this.#list) if (entry[0] === key) return entry[1];
     return null;
   }
 
   getAll(name: string): string[] {
     requireArguments(arguments.length, 1, "URLSearchParams.getAll");
-    const key = usv(name);
+    const key = toUSVString(name);
     const values: string[] = [];
     for (const entry of this.#list) if (entry[0] === key) values.push(entry[1]);
     return values;
@@ -85,15 +82,15 @@ export class URLSearchParams {
 
   has(name: string, value?: string): boolean {
     requireArguments(arguments.length, 1, "URLSearchParams.has");
-    const key = usv(name);
-    const match = value === undefined ? undefined : usv(value);
+    const key = toUSVString(name);
+    const match = value === undefined ? undefined : toUSVString(value);
     return this.#list.some((entry) => entry[0] === key && (match === undefined || entry[1] === match));
   }
 
   set(name: string, value: string): void {
     requireArguments(arguments.length, 2, "URLSearchParams.set");
-    const key = usv(name);
-    const entry: FormEntry = [key, usv(value)];
+    const key = toUSVString(name);
+    const entry: FormEntry = [key, toUSVString(value)];
     const index = this.#list.findIndex((item) => item[0] === key);
     if (index < 0) {
       this.#list.push(entry);

@@ -1,5 +1,6 @@
 // URL: the WHATWG URL API over the parser and record in this folder.
 
+import { toUSVString } from "../usv-string.ts";
 import { requireArguments } from "../webidl-arguments.ts";
 import { USERINFO_SET, percentEncode } from "./percent-encoding.ts";
 import {
@@ -22,18 +23,13 @@ import {
 } from "./url-record.ts";
 import { URLSearchParams, createUrlSearchParams, resetUrlSearchParams } from "./url-search-params.ts";
 
-// Web IDL USVString: lone surrogates become U+FFFD before any parsing.
-function usv(value: unknown): string {
-  return String(value).toWellFormed();
-}
-
 function parseWithBase(url: unknown, base: unknown): UrlRecord | null {
   let baseRecord: UrlRecord | null = null;
   if (base !== undefined) {
-    baseRecord = parseUrl(usv(base), null);
+    baseRecord = parseUrl(toUSVString(base), null);
     if (baseRecord === null) return null;
   }
-  return parseUrl(usv(url), baseRecord);
+  return parseUrl(toUSVString(url), baseRecord);
 }
 
 function parseAbsolute(input: string): UrlRecord | null {
@@ -91,7 +87,7 @@ export class URL {
   }
 
   set href(value: string) {
-    const record = parseAbsolute(usv(value));
+    const record = parseAbsolute(toUSVString(value));
     if (record === null) throw invalidUrl();
     this.#url = record;
     this.#querySet();
@@ -106,7 +102,7 @@ export class URL {
   }
 
   set protocol(value: string) {
-    this.#edit(usv(value) + ":", SCHEME_START);
+    this.#edit(toUSVString(value) + ":", SCHEME_START);
   }
 
   get username(): string {
@@ -114,7 +110,7 @@ export class URL {
   }
 
   set username(value: string) {
-    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.username = percentEncode(usv(value), USERINFO_SET);
+    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.username = percentEncode(toUSVString(value), USERINFO_SET);
   }
 
   get password(): string {
@@ -122,7 +118,7 @@ export class URL {
   }
 
   set password(value: string) {
-    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.password = percentEncode(usv(value), USERINFO_SET);
+    if (!cannotHaveCredentialsOrPort(this.#url)) this.#url.password = percentEncode(toUSVString(value), USERINFO_SET);
   }
 
   get host(): string {
@@ -132,7 +128,7 @@ export class URL {
   }
 
   set host(value: string) {
-    if (typeof this.#url.path !== "string") this.#edit(usv(value), HOST);
+    if (typeof this.#url.path !== "string") this.#edit(toUSVString(value), HOST);
   }
 
   get hostname(): string {
@@ -140,7 +136,7 @@ export class URL {
   }
 
   set hostname(value: string) {
-    if (typeof this.#url.path !== "string") this.#edit(usv(value), HOSTNAME);
+    if (typeof this.#url.path !== "string") this.#edit(toUSVString(value), HOSTNAME);
   }
 
   get port(): string {
@@ -149,7 +145,7 @@ export class URL {
 
   set port(value: string) {
     if (cannotHaveCredentialsOrPort(this.#url)) return;
-    const input = usv(value);
+    const input = toUSVString(value);
     if (input === "") this.#url.port = null;
     else this.#edit(input, PORT);
   }
@@ -161,7 +157,7 @@ export class URL {
   set pathname(value: string) {
     if (typeof this.#url.path === "string") return;
     this.#url.path = [];
-    this.#edit(usv(value), PATH_START);
+    this.#edit(toUSVString(value), PATH_START);
   }
 
   get search(): string {
@@ -170,7 +166,7 @@ export class URL {
   }
 
   set search(value: string) {
-    const input = usv(value);
+    const input = toUSVString(value);
     if (input === "") {
       this.#url.query = null;
       stripTrailingSpacesFromOpaquePath(this.#url);
@@ -195,7 +191,7 @@ export class URL {
   }
 
   set hash(value: string) {
-    const input = usv(value);
+    const input = toUSVString(value);
     if (input === "") {
       this.#url.fragment = null;
       stripTrailingSpacesFromOpaquePath(this.#url);
