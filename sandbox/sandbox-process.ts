@@ -119,7 +119,7 @@ export class SandboxProcess {
   private died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
     const memory = MEMORY_DEATH.test(this.stderrTail);
-    this.config.onExit({ pid: child.pid ?? null, code, signal, memory });
+    if (!this.closing) this.config.onExit({ pid: child.pid ?? null, code, signal, memory });
     this.child = null;
     this.readyPromise = null;
     this.state = "down";

@@ -26,5 +26,5 @@ export function toClientError(err: unknown, requestId: string | undefined): Clie
     if (code !== undefined) return { error: new RuntimeError(code, err.message || code), unexpected: false };
   }
   const ref = requestId === undefined ? "" : ` (request ${requestId})`;
-  return { error: new RuntimeError("Internal", `Internal error${ref}`), unexpected: true };
+  return { error: new RuntimeError("Internal", `internal error${ref}`), unexpected: true };
 }

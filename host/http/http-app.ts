@@ -51,11 +51,11 @@ export function createHttpApp(deps: ApiDeps, info: { version: string }): ApiApp 
   app.notFound((c) => {
     if (operations.has(c.req.path)) {
       c.header("Allow", c.req.path === "/v1/health" ? "GET" : "POST");
-      const error = new RuntimeError("InvalidRequest", `Method ${c.req.method} is not allowed on ${c.req.path}`);
+      const error = new RuntimeError("InvalidRequest", `method ${c.req.method} is not allowed on ${c.req.path}`);
       c.set("error", error);
       return respondError(c, error, 405);
     }
-    const error = new RuntimeError("InvalidRequest", `No such route: ${c.req.method} ${c.req.path}`);
+    const error = new RuntimeError("InvalidRequest", `no such route: ${c.req.method} ${c.req.path}`);
     c.set("error", error);
     return respondError(c, error, 404);
   });

@@ -14,7 +14,7 @@ export async function readJsonBody(from: IncomingMessage | Request, maxBytes: nu
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new RuntimeError("InvalidRequest", "The request body is not valid UTF-8");
+    throw new RuntimeError("InvalidRequest", "the request body is not valid UTF-8");
   }
   // An empty body is `{}`, so body-less calls (ListPackages) work as they did with HiAgent.
   if (text.trim() === "") return {};
@@ -22,7 +22,7 @@ export async function readJsonBody(from: IncomingMessage | Request, maxBytes: nu
     return JSON.parse(text) as unknown;
   } catch (err) {
     const reason = err instanceof SyntaxError ? err.message : "not JSON";
-    throw new RuntimeError("InvalidRequest", `The request body is not valid JSON: ${reason}`);
+    throw new RuntimeError("InvalidRequest", `the request body is not valid JSON: ${reason}`);
   }
 }
 
@@ -52,12 +52,12 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint
     };
     const onError = (err: Error): void => {
       cleanup();
-      reject(new RuntimeError("InvalidRequest", `The request body could not be read: ${err.message}`));
+      reject(new RuntimeError("InvalidRequest", `the request body could not be read: ${err.message}`));
     };
     const onClose = (): void => {
       if (incoming.readableEnded) return;
       cleanup();
-      reject(new RuntimeError("InvalidRequest", "The client went away while sending the body"));
+      reject(new RuntimeError("InvalidRequest", "the client went away while sending the body"));
     };
     if (incoming.readableEnded) return resolve(new Uint8Array(0));
     incoming.on("data", onData);
@@ -86,5 +86,5 @@ async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: num
 }
 
 function tooLarge(maxBytes: number): RuntimeError {
-  return new RuntimeError("PayloadTooLarge", `The request body is over ${maxBytes} bytes (server.max_body_bytes)`);
+  return new RuntimeError("PayloadTooLarge", `the request body is over ${maxBytes} bytes (server.max_body_bytes)`);
 }

@@ -47,17 +47,17 @@ export function mountPackageOperations(app: ApiApp, deps: ApiDeps): void {
       // A client that goes away stops waiting; the install itself runs to its end.
       const signal = clientSignal(c);
       const final = await jobs.wait(id, signal).catch((err: unknown) => {
-        if (signal.aborted) throw new RuntimeError("InvalidRequest", `The client went away; install job ${id} goes on`);
+        if (signal.aborted) throw new RuntimeError("InvalidRequest", `the client went away; install job ${id} goes on`);
         throw err;
       });
       if (final.status === "failed") {
         throw final.error === undefined ? new RuntimeError("Internal", final.reason ?? "install failed") : RuntimeError.fromBody(final.error);
       }
       if (final.status !== "finished" || final.data === undefined) {
-        throw new RuntimeError("InvalidRequest", `Install job ${id} was canceled`);
+        throw new RuntimeError("InvalidRequest", `install job ${id} was canceled`);
       }
       const installed = await packages.get(final.data.name, final.data.version);
-      if (installed === null) throw new RuntimeError("PackageNotFound", `Package ${final.data.name}@${final.data.version} was deleted meanwhile`);
+      if (installed === null) throw new RuntimeError("PackageNotFound", `package ${final.data.name}@${final.data.version} was deleted meanwhile`);
       return respondData(c, installed.meta);
     },
   }, maxBodyBytes);

@@ -16,7 +16,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, par
   const first = issues[0];
   const where = first === undefined || first.path.length === 0 ? part : `${part}.${first.path.join(".")}`;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  throw new RuntimeError("InvalidRequest", `Invalid request: ${where}: ${first?.message ?? "invalid"}${more}`, { data: { issues } });
+  throw new RuntimeError("InvalidRequest", `invalid request: ${where}: ${first?.message ?? "invalid"}${more}`, { data: { issues } });
 }
 
 function toRequestIssues(issue: z.core.$ZodIssue): RequestIssue[] {

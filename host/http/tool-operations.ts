@@ -85,12 +85,12 @@ function parseCfgHeader(value: string | undefined): unknown {
   try {
     cfg = JSON.parse(value);
   } catch {
-    throw new RuntimeError("InvalidRequest", "Invalid request: header cfg: not JSON", {
+    throw new RuntimeError("InvalidRequest", "invalid request: header cfg: not JSON", {
       data: { issues: [{ path: ["cfg"], code: "invalid_json", message: "not JSON" }] },
     });
   }
   if (cfg !== null && (typeof cfg !== "object" || Array.isArray(cfg))) {
-    throw new RuntimeError("InvalidRequest", "Invalid request: header cfg: expected a JSON object or null", {
+    throw new RuntimeError("InvalidRequest", "invalid request: header cfg: expected a JSON object or null", {
       data: { issues: [{ path: ["cfg"], code: "invalid_type", message: "expected a JSON object or null" }] },
     });
   }

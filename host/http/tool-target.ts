@@ -18,11 +18,11 @@ export interface ResolvedTool extends ResolvedPlugin {
 
 export async function resolvePlugin(catalog: PackageCatalog, pkg: string, version: string, plugin: string): Promise<ResolvedPlugin> {
   const installed = await catalog.get(pkg, version);
-  if (installed === null) throw new RuntimeError("PackageNotFound", `Package ${pkg}@${version} is not installed`);
+  if (installed === null) throw new RuntimeError("PackageNotFound", `package ${pkg}@${version} is not installed`);
   const found = installed.meta.plugins.find((p) => p.name === plugin);
   if (found === undefined) {
     const names = installed.meta.plugins.map((p) => p.name).join(", ");
-    throw new RuntimeError("PluginNotFound", `Package ${pkg}@${version} has no plugin ${JSON.stringify(plugin)} (it has: ${names})`);
+    throw new RuntimeError("PluginNotFound", `package ${pkg}@${version} has no plugin ${JSON.stringify(plugin)} (it has: ${names})`);
   }
   return { dir: installed.dir, plugin: found };
 }
@@ -35,7 +35,7 @@ export async function resolveTool(
   const tool = Object.hasOwn(resolved.plugin.tools, target.tool) ? resolved.plugin.tools[target.tool] : undefined;
   if (tool === undefined) {
     const names = Object.keys(resolved.plugin.tools).join(", ");
-    throw new RuntimeError("ToolNotFound", `Plugin ${target.plugin} has no tool ${JSON.stringify(target.tool)} (it has: ${names})`);
+    throw new RuntimeError("ToolNotFound", `plugin ${target.plugin} has no tool ${JSON.stringify(target.tool)} (it has: ${names})`);
   }
   return { ...resolved, tool };
 }

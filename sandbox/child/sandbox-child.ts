@@ -155,7 +155,8 @@ export class SandboxChild {
     this.calls.delete(call.callId);
     this.byId.delete(call.id);
     this.cache.release(warm);
-    if (call.canceled) return;
+    // A canceled call still reports once, so the pool can settle its bookkeeping.
+    if (call.canceled) outcome = { ok: false, error: new RuntimeError("ToolError", "the call was canceled by the client") };
     this.finish(call, outcome, usage);
   }
 

@@ -4,7 +4,7 @@
 // the runtime's builder and sandbox by relative path: the SDK is a workspace of the
 // runtime's repository, so tests run exactly the code the server runs.
 export { loadPlugin } from "./testing/plugin-harness.ts";
-export type { LoadedPlugin, LoadPluginOptions, PluginLogLine, SandboxOptionsInput } from "./testing/plugin-harness.ts";
+export type { CallOptions, LoadedPlugin, LoadPluginOptions, PluginLogLine, SandboxOptionsInput } from "./testing/plugin-harness.ts";
 export { PluginCallError } from "./testing/plugin-call-error.ts";
 export { startFakeUpstream, sendJson } from "./testing/fake-upstream.ts";
 export type { FakeUpstream, RecordedRequest, UpstreamHandler } from "./testing/fake-upstream.ts";

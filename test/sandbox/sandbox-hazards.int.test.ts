@@ -119,6 +119,9 @@ describe("streams", () => {
     // high water 4: the generator may be at most a window ahead of the consumer.
     expect(produced).toBeLessThanOrEqual(1 + 4 + 1);
     await it.return?.();
+    // The canceled stream still settles its receipt and leaves nothing in flight.
+    expect((await s.usage).wall_ms).toBeGreaterThan(0);
+    expect(h.sandbox.health().processes.reduce((n, p) => n + p.in_flight, 0)).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     const after = (await h.call(pkg, "P", "counter", {}, { tenant })).value as number;
     await new Promise((r) => setTimeout(r, 200));

@@ -33,7 +33,10 @@ type TypedArray =
 // ES2024 ArrayBuffer features that the isolate's V8 has (resizable buffers) or may
 // have (transfer, absent on Node 20) and that the ES2023 lib does not declare.
 type BufferFeatures = { resizable?: boolean; maxByteLength?: number; transfer?: () => ArrayBuffer };
-const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number },
+) => ArrayBuffer;
 
 function features(buffer: ArrayBuffer): BufferFeatures {
   return buffer as unknown as BufferFeatures;
@@ -73,15 +76,19 @@ function cloneError(what: string): DOMException {
   return new DOMException(`${what} could not be cloned.`, "DataCloneError");
 }
 
-export function structuredClone<T>(value: T, options?: StructuredSerializeOptions): T {
-  requireArguments(arguments.length, 1, "structuredClone");
-  const memory = new Map<object, unknown>();
-  const transferred = transferList(options?.transfer, memory);
-  const clone = cloneValue(value, memory) as T;
-  // Detach last, so a transferred buffer is still readable while its views are copied.
-  for (const buffer of transferred) features(buffer).transfer!();
-  return clone;
-}
+// A method of an object literal: it keeps its name through a minifier and, like the
+// browser's, is not a constructor.
+export const { structuredClone } = {
+  structuredClone<T>(value: T, options?: StructuredSerializeOptions): T {
+    requireArguments(arguments.length, 1, "structuredClone");
+    const memory = new Map<object, unknown>();
+    const transferred = transferList(options?.transfer, memory);
+    const clone = cloneValue(value, memory) as T;
+    // Detach last, so a transferred buffer is still readable while its views are copied.
+    for (const buffer of transferred) features(buffer).transfer!();
+    return clone;
+  },
+};
 
 function transferList(transfer: Iterable<unknown> | undefined, memory: Map<object, unknown>): ArrayBuffer[] {
   if (transfer === undefined || transfer === null) return [];
@@ -149,7 +156,9 @@ function cloneValue(value: unknown, memory: Map<object, unknown>): unknown {
 
   const copy = remember(memory, value, Array.isArray(value) ? new Array<unknown>(value.length) : {});
   const source = value as Record<string, unknown>;
-  for (const key of Object.keys(source)) defineData(copy as Record<string, unknown>, key, cloneValue(source[key], memory));
+  for (const key of Object.keys(source)) {
+    defineData(copy as Record<string, unknown>, key, cloneValue(source[key], memory));
+  }
   return copy;
 }
 
@@ -158,7 +167,9 @@ function cloneErrorObject(error: Error, memory: Map<object, unknown>): Error {
   const Constructor = Object.hasOwn(ERROR_CONSTRUCTORS, name) ? ERROR_CONSTRUCTORS[name]! : Error;
   const copy = remember(memory, error, new Constructor());
   const hidden = { writable: true, configurable: true, enumerable: false };
-  if (Object.hasOwn(error, "message")) Object.defineProperty(copy, "message", { ...hidden, value: String(error.message) });
+  if (Object.hasOwn(error, "message")) {
+    Object.defineProperty(copy, "message", { ...hidden, value: String(error.message) });
+  }
   if (typeof error.stack === "string") Object.defineProperty(copy, "stack", { ...hidden, value: error.stack });
   if (Object.hasOwn(error, "cause")) {
     Object.defineProperty(copy, "cause", { ...hidden, value: cloneValue(error.cause, memory) });

@@ -39,6 +39,14 @@ export interface LoadPluginOptions {
   onLog?: (line: PluginLogLine) => void;
 }
 
+/** Per-call settings. */
+export interface CallOptions {
+  /** Run this call as another tenant (its own isolate, as on the server). */
+  tenant?: string;
+  /** Aborting it cancels the call, as a client disconnect does. */
+  signal?: AbortSignal;
+}
+
 export interface LoadedPlugin {
   /** The installed package's metadata, as InstallPackage returns it. */
   readonly meta: PackageMeta;
@@ -47,13 +55,13 @@ export interface LoadedPlugin {
   /** Lines the plugin logged, oldest first. */
   readonly logs: PluginLogLine[];
   /** Runs a tool; resolves with its result, rejects with a PluginCallError. */
-  call<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown): Promise<T>;
+  call<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown, options?: CallOptions): Promise<T>;
   /** As `call`, with the call's resource receipt. */
-  callWithUsage<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown): Promise<{ value: T; usage: CallUsage }>;
+  callWithUsage<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown, options?: CallOptions): Promise<{ value: T; usage: CallUsage }>;
   /** Runs a tool as a stream of parsed chunks; leaving the loop early stops the tool. */
-  stream<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown): AsyncIterable<T>;
+  stream<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown, options?: CallOptions): AsyncIterable<T>;
   /** Resolves when cfg is accepted; rejects with `InvalidConfig` / `PluginInvalidConfig`. */
-  validate(plugin: string, cfg: unknown): Promise<void>;
+  validate(plugin: string, cfg: unknown, options?: CallOptions): Promise<void>;
   /** Stops the sandbox processes and removes the temporary folder. */
   close(): Promise<void>;
 }
@@ -143,9 +151,10 @@ class SandboxedPlugin implements LoadedPlugin {
     this.#errors = new CallErrorMapper(dir);
   }
 
-  #target(plugin: string, tool: string, input: unknown, cfg: unknown) {
+  #target(plugin: string, tool: string, input: unknown, cfg: unknown, options: CallOptions) {
     return {
-      tenant: this.tenant,
+      tenant: options.tenant ?? this.tenant,
+      ...(options.signal ? { signal: options.signal } : {}),
       pkg: this.meta.name,
       version: this.meta.version,
       dir: this.dir,
@@ -156,21 +165,21 @@ class SandboxedPlugin implements LoadedPlugin {
     };
   }
 
-  async call<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown): Promise<T> {
-    return (await this.callWithUsage<T>(plugin, tool, input, cfg)).value;
+  async call<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown, options: CallOptions = {}): Promise<T> {
+    return (await this.callWithUsage<T>(plugin, tool, input, cfg, options)).value;
   }
 
-  async callWithUsage<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown): Promise<{ value: T; usage: CallUsage }> {
+  async callWithUsage<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown, options: CallOptions = {}): Promise<{ value: T; usage: CallUsage }> {
     try {
-      const result = await this.sandbox.runTool(this.#target(plugin, tool, input, cfg));
+      const result = await this.sandbox.runTool(this.#target(plugin, tool, input, cfg, options));
       return { value: JSON.parse(result.json) as T, usage: result.usage };
     } catch (err) {
       throw await this.#errors.toCallError(err);
     }
   }
 
-  async *stream<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown): AsyncGenerator<T> {
-    const chunks = this.sandbox.streamTool(this.#target(plugin, tool, input, cfg));
+  async *stream<T = unknown>(plugin: string, tool: string, input?: unknown, cfg?: unknown, options: CallOptions = {}): AsyncGenerator<T> {
+    const chunks = this.sandbox.streamTool(this.#target(plugin, tool, input, cfg, options));
     let done = false;
     try {
       for await (const json of chunks) yield JSON.parse(json) as T;
@@ -183,9 +192,10 @@ class SandboxedPlugin implements LoadedPlugin {
     }
   }
 
-  async validate(plugin: string, cfg: unknown): Promise<void> {
+  async validate(plugin: string, cfg: unknown, options: CallOptions = {}): Promise<void> {
     try {
-      await this.sandbox.validate({ tenant: this.tenant, pkg: this.meta.name, version: this.meta.version, dir: this.dir, plugin, cfgJson: JSON.stringify(cfg ?? null) });
+      const { tenant, pkg, version, dir, signal } = this.#target(plugin, "", null, cfg, options);
+      await this.sandbox.validate({ tenant, pkg, version, dir, plugin, cfgJson: JSON.stringify(cfg ?? null), ...(signal ? { signal } : {}) });
     } catch (err) {
       throw await this.#errors.toCallError(err);
     }

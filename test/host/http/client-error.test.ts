@@ -21,12 +21,12 @@ describe("toClientError", () => {
     const { error, unexpected } = toClientError(leaky, "req-42");
     expect(unexpected).toBe(true);
     expect(error.code).toBe("Internal");
-    expect(error.message).toBe("Internal error (request req-42)");
+    expect(error.message).toBe("internal error (request req-42)");
     const body = errorBody(error);
     expect(body).not.toContain("/srv/runtime");
     expect(body).not.toContain("at ");
     expect(JSON.parse(body).error.http_code).toBe(500);
-    expect(toClientError("a string", undefined).error.message).toBe("Internal error");
+    expect(toClientError("a string", undefined).error.message).toBe("internal error");
   });
 
   it("maps Hono's HTTP exceptions to the matching code", () => {

@@ -156,7 +156,7 @@ describe("RunPluginToolAdapterRuntime", () => {
 
   it("validates the query and the cfg header", async () => {
     const missing = await expectError(await adapter("pkg=p&version=1.0.0", "{}"), 400, "InvalidRequest");
-    expect(missing.error?.message).toMatch(/^Invalid request: query\./);
+    expect(missing.error?.message).toMatch(/^invalid request: query\./);
     await expectError(await adapter("pkg=p&version=1.0.0&plugin=P&tool=t&extra=1", "{}"), 400, "InvalidRequest");
     const q = "pkg=p&version=1.0.0&plugin=P&tool=t";
     await expectError(await adapter(q, "{}", { cfg: "{oops" }), 400, "InvalidRequest");

@@ -35,7 +35,8 @@ export function percentEncode(input: string, set: string, spaceAsPlus = false): 
     } else if (unit < 0x80) {
       output += percentByte(unit);
     } else {
-      const wide = unit >= 0xd800 && unit <= 0xdbff && input.charCodeAt(i + 1) >= 0xdc00 && input.charCodeAt(i + 1) <= 0xdfff;
+      const next = input.charCodeAt(i + 1);
+      const wide = unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
       for (const byte of encodeUtf8(input.slice(i, wide ? i + 2 : i + 1))) output += percentByte(byte);
       if (wide) i++;
     }

@@ -39,7 +39,14 @@ const OPAQUE_PATH = 19;
 export const QUERY = 20;
 export const FRAGMENT = 21;
 
-export type StateOverride = typeof SCHEME_START | typeof HOST | typeof HOSTNAME | typeof PORT | typeof PATH_START | typeof QUERY | typeof FRAGMENT;
+export type StateOverride =
+  | typeof SCHEME_START
+  | typeof HOST
+  | typeof HOSTNAME
+  | typeof PORT
+  | typeof PATH_START
+  | typeof QUERY
+  | typeof FRAGMENT;
 
 const EOF = "";
 
@@ -143,7 +150,8 @@ export function parseUrl(
           if (url.scheme === "file") {
             state = FILE;
           } else if (isSpecialScheme(url.scheme)) {
-            state = base !== null && base.scheme === url.scheme ? SPECIAL_RELATIVE_OR_AUTHORITY : SPECIAL_AUTHORITY_SLASHES;
+            const sameAsBase = base !== null && base.scheme === url.scheme;
+            state = sameAsBase ? SPECIAL_RELATIVE_OR_AUTHORITY : SPECIAL_AUTHORITY_SLASHES;
           } else if (input.charAt(pointer + 1) === "/") {
             state = PATH_OR_AUTHORITY;
             pointer++;
