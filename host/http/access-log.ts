@@ -1,8 +1,10 @@
-// One structured log line per request: id, method, operation, status, duration, and
-// for failures the error code. Server-side failures log at warn/error.
+// One structured log line per request: id, method, operation, tenant, status, duration,
+// a tool call's resource receipt, and for failures the error code. Server-side
+// failures log at warn/error.
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../logging/logger.ts";
 import type { AppEnv } from "./app-env.ts";
+import { principalOf } from "./tenant.ts";
 
 export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -17,7 +19,9 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
       status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       code: c.get("error")?.code,
-      cpu_ms: c.get("usage")?.cpu_ms,
+      tenant: principalOf(c)?.tenant,
+      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, fetch_count, fetch_bytes).
+      usage: c.get("usage"),
     };
     if (status >= 500) logger.warn(fields, "request failed");
     else logger.info(fields, "request");

@@ -5,8 +5,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { requestId } from "hono/request-id";
 import { RuntimeError } from "../../sandbox/errors.ts";
+import type { AuthOptions } from "../auth/index.ts";
 import { accessLog } from "./access-log.ts";
 import type { ApiDeps } from "./api-deps.ts";
+import { authMiddleware } from "./auth-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { toClientError } from "./client-error.ts";
 import { JSON_HEADERS, respondError } from "./envelope.ts";
@@ -17,10 +19,13 @@ import { mountToolOperations } from "./tool-operations.ts";
 
 export const API_TITLE = "HiAgent plugin runtime";
 
-export function createHttpApp(deps: ApiDeps, info: { version: string }): ApiApp {
+/** `auth` is required (undefined = an open server), so no caller can drop it by accident. */
+export function createHttpApp(deps: ApiDeps, info: { version: string; auth: AuthOptions | undefined }): ApiApp {
   const app: ApiApp = new OpenAPIHono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
   app.use(accessLog(deps.logger));
+  app.use("/v1/*", authMiddleware(info.auth));
+  if (info.auth !== undefined) app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
 
   mountPackageOperations(app, deps);
   mountToolOperations(app, deps);
@@ -39,6 +44,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string }): ApiApp 
             '(read as JSON whatever the Content-Type), answered with `{"data": ..., "error": null}` or ' +
             '`{"data": null, "error": {"code", "message", "data"?, "http_code"}}` and the status `http_code`.',
         },
+        ...(info.auth === undefined ? {} : { security: [{ bearerAuth: [] }] }),
       }),
     );
     return c.body(openapi, 200, JSON_HEADERS);

@@ -14,6 +14,7 @@ import { parseRequest } from "./request-parser.ts";
 import { respondSse, singleChunk } from "./sse-stream.ts";
 import { tenantOf } from "./tenant.ts";
 import { resolvePlugin, resolveTool } from "./tool-target.ts";
+import { recordUsage, usageOfError } from "./usage-header.ts";
 
 const TOOL_ERRORS = [
   "PackageNotFound",
@@ -48,8 +49,11 @@ async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, input: 
     signal,
   };
   if (!stream || !tool.stream) {
-    const result = await deps.sandbox.runTool(call);
-    c.set("usage", result.usage);
+    const result = await deps.sandbox.runTool(call).catch((err: unknown) => {
+      recordUsage(c, usageOfError(err));
+      throw err;
+    });
+    recordUsage(c, result.usage);
     if (!stream) return respondJsonText(c, result.json);
     return respondSse(c, { chunks: singleChunk(result.json), cancel: () => undefined });
   }
@@ -57,7 +61,7 @@ async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, input: 
   const toolStream = deps.sandbox.streamTool(call);
   const onClientGone = (): void => toolStream.cancel();
   signal.addEventListener("abort", onClientGone, { once: true });
-  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), pkg: target.pkg, tool: target.tool });
+  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), tenant: call.tenant, pkg: target.pkg, tool: target.tool });
   const started = performance.now();
   try {
     return await respondSse(c, {
@@ -70,7 +74,8 @@ async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, input: 
         const fields = { chunks: outcome.chunks, canceled: outcome.canceled, code: outcome.error?.code, duration_ms };
         if (outcome.error?.code === "Internal") log.error({ ...fields, err: outcome.cause }, "stream failed");
         else log.info(fields, "stream ended");
-        void toolStream.usage.then((usage) => log.debug({ usage }, "stream usage"), () => undefined);
+        // A header cannot carry the receipt of a stream: it is logged once the stream is over.
+        void toolStream.usage.then((usage) => log.info({ usage }, "stream usage"), () => undefined);
       },
     });
   } catch (err) {
@@ -121,6 +126,7 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
     errors: ["PackageNotFound", "PluginNotFound", "InvalidConfig", "PluginInvalidConfig", "RateLimited", "ToolError", "ToolTimeout", "ToolMemoryLimit"],
     async handle(c, body) {
       const { dir } = await resolvePlugin(deps.packages, body.pkg, body.version, body.plugin);
+      // Sandbox.validate answers no receipt on success; a failure carries one.
       await deps.sandbox.validate({
         tenant: tenantOf(c),
         pkg: body.pkg,
@@ -130,6 +136,9 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
         cfgJson: JSON.stringify(body.cfg),
         callId: c.get("requestId"),
         signal: clientSignal(c),
+      }).catch((err: unknown) => {
+        recordUsage(c, usageOfError(err));
+        throw err;
       });
       return respondData(c, null);
     },

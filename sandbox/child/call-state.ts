@@ -13,7 +13,7 @@ export interface OpenBody {
 export class CallState {
   readonly startedAt = process.hrtime.bigint();
   readonly deadline: number;
-  readonly controller = new AbortController();
+  #controller: AbortController | null = null;
   readonly timers = new Map<string, NodeJS.Timeout>();
   readonly fetches = new Map<string, AbortController>();
   readonly bodies = new Map<string, OpenBody>();
@@ -46,6 +46,12 @@ export class CallState {
     this.cpuStart = isolate.cpuNs;
   }
 
+  /** Aborted when the call ends; made on first use, since most calls never fetch. */
+  get controller(): AbortController {
+    this.#controller ??= new AbortController();
+    return this.#controller;
+  }
+
   remainingMs(): number {
     return Math.max(1, this.deadline - Date.now());
   }
@@ -57,7 +63,7 @@ export class CallState {
     if (this.watchdog) clearTimeout(this.watchdog);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    this.controller.abort();
+    this.#controller?.abort();
     for (const c of this.fetches.values()) c.abort();
     this.fetches.clear();
     for (const b of this.bodies.values()) void b.iterator.return?.().catch(() => {});

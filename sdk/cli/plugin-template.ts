@@ -43,12 +43,19 @@ export function templateFiles(packageName: string, sdkVersion: string): Record<s
       noEmit: true,
       skipLibCheck: true,
     },
-    include: ["src", "test"],
+    include: ["src", "test", "vitest.config.ts"],
   };
   return {
     "package.json": `${JSON.stringify(manifest, null, 2)}\n`,
     "tsconfig.json": `${JSON.stringify(tsconfig, null, 2)}\n`,
     ".gitignore": "node_modules/\ndist/\n",
+    "vitest.config.ts": `import { defineConfig } from "vitest/config";
+
+// Plugin tests start a real sandbox: allow for its start-up.
+export default defineConfig({
+  test: { include: ["test/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 60_000 },
+});
+`,
     "src/index.ts": `// ${plugin}: one tool to start from. Code here runs in the sandbox: standard
 // JavaScript plus fetch (to the origins in package.json hiagent.permissions.fetch),
 // console, timers and the other globals listed in the plugin guide; no Node APIs.

@@ -126,6 +126,7 @@ describe("hiagent-plugin", () => {
       "src/index.ts",
       "test/plugin.test.ts",
       "tsconfig.json",
+      "vitest.config.ts",
     ]);
 
     // The zip is what InstallPackage takes: install it and call the vendored code.

@@ -1,6 +1,7 @@
 // The GitHub plugin in the real sandbox against a fake GitHub on 127.0.0.1: token
 // header, pagination through the Link header, issue creation, base64 file content,
 // and GitHub's errors (bad token, rate limit, validation) as readable messages.
+import type { ServerResponse } from "node:http";
 import { loadPlugin, sendJson, startFakeUpstream, type FakeUpstream, type LoadedPlugin, type PluginCallError, type RecordedRequest } from "hiagent-plugin-sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -35,7 +36,7 @@ function rawIssue(number: number) {
   };
 }
 
-function listIssues(req: RecordedRequest, res: Parameters<Parameters<typeof startFakeUpstream>[0]>[1]): void {
+function listIssues(req: RecordedRequest, res: ServerResponse): void {
   const perPage = Number(req.url.searchParams.get("per_page") ?? "30");
   const page = Number(req.url.searchParams.get("page") ?? "1");
   const numbers = Array.from({ length: ISSUE_COUNT }, (_, i) => ISSUE_COUNT - i).slice((page - 1) * perPage, page * perPage);

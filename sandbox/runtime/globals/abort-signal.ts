@@ -25,8 +25,8 @@ export class AbortSignal extends EventTarget {
   #isDependent = false;
   #sources: AbortSignal[] = [];
   // Held strongly: a dependent signal with listeners must fire even if nothing else
-  // references it. The set is dropped when this signal aborts.
-  #dependents = new Set<AbortSignal>();
+  // references it. Made on first use, dropped when this signal aborts.
+  #dependents: Set<AbortSignal> | null = null;
 
   // Static, so the name survives a minifier renaming the class.
   static override get name(): string {
@@ -95,7 +95,7 @@ export class AbortSignal extends EventTarget {
       for (const source of signal.#isDependent ? signal.#sources : [signal]) {
         if (source.#aborted || result.#sources.includes(source)) continue;
         result.#sources.push(source);
-        source.#dependents.add(result);
+        (source.#dependents ??= new Set()).add(result);
       }
     }
     return result;
@@ -109,19 +109,19 @@ export class AbortSignal extends EventTarget {
       signal.#aborted = true;
       signal.#reason = reason === undefined ? defaultReason() : reason;
       const dependents: AbortSignal[] = [];
-      for (const dependent of signal.#dependents) {
+      for (const dependent of signal.#dependents ?? []) {
         if (dependent.#aborted) continue;
         dependent.#aborted = true;
         dependent.#reason = signal.#reason;
         dependents.push(dependent);
       }
-      signal.#dependents.clear();
+      signal.#dependents = null;
       fireAbort(signal);
       for (const dependent of dependents) fireAbort(dependent);
     };
 
     const fireAbort = (signal: AbortSignal): void => {
-      for (const source of signal.#sources) source.#dependents.delete(signal);
+      for (const source of signal.#sources) source.#dependents?.delete(signal);
       signal.#sources = [];
       dispatchEventAt(signal, new Event("abort"), true);
     };

@@ -2,7 +2,7 @@
 // for targets without parents, which is every target that exists in the sandbox.
 
 import { DOMException } from "./dom-exception.ts";
-import { EVENT_DISPATCH, Event } from "./event.ts";
+import { Event, eventState } from "./event.ts";
 import { requireArguments } from "./webidl-arguments.ts";
 
 export type EventListenerCallback = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
@@ -19,6 +19,9 @@ interface AbortSignalLike {
   readonly aborted: boolean;
   addEventListener(type: string, callback: () => void): void;
 }
+
+const NONE = 0;
+const AT_TARGET = 2;
 
 interface Listener {
   callback: EventListenerCallback;
@@ -121,17 +124,20 @@ export class EventTarget {
 
   static {
     dispatchEventAt = (target, event, trusted) => {
-      if (!EVENT_DISPATCH.begin(event, target, trusted)) {
-        throw new DOMException("The event is already being dispatched.", "InvalidStateError");
-      }
-      const list = target.#listeners.get(event.type)?.slice();
+      const state = eventState(event);
+      if (state.dispatching) throw new DOMException("The event is already being dispatched.", "InvalidStateError");
+      state.dispatching = true;
+      state.trusted = trusted;
+      state.target = state.currentTarget = target;
+      state.phase = AT_TARGET;
+      const list = target.#listeners.get(state.type)?.slice();
       if (list !== undefined) {
         // At the target, capturing listeners run before the others.
         for (const capturePass of [true, false]) {
           for (const listener of list) {
             if (listener.removed || listener.capture !== capturePass) continue;
-            if (listener.once) target.#remove(event.type, listener);
-            EVENT_DISPATCH.setListenerState(event, listener.passive);
+            if (listener.once) target.#remove(state.type, listener);
+            state.inPassiveListener = listener.passive;
             try {
               const callback = listener.callback;
               if (typeof callback === "function") callback.call(target, event);
@@ -139,13 +145,18 @@ export class EventTarget {
             } catch (error) {
               reportListenerError(error);
             }
-            EVENT_DISPATCH.setListenerState(event, false);
-            if (EVENT_DISPATCH.immediateStopped(event)) break;
+            state.inPassiveListener = false;
+            if (state.stopImmediatePropagation) break;
           }
-          if (EVENT_DISPATCH.immediateStopped(event)) break;
+          if (state.stopImmediatePropagation) break;
         }
       }
-      return EVENT_DISPATCH.end(event);
+      state.phase = NONE;
+      state.currentTarget = null;
+      state.dispatching = false;
+      state.stopPropagation = false;
+      state.stopImmediatePropagation = false;
+      return !state.canceled;
     };
   }
 }

@@ -67,20 +67,22 @@ function isLowSurrogate(unit: number): boolean {
 }
 
 /** A stateful UTF-8 decoder: a character split across chunks is decoded once whole. */
+// Internal (never reachable from plugin code), so plain properties rather than
+// private fields, which cost more to set up in a fresh isolate.
 export class Utf8Decoder {
-  readonly #fatal: boolean;
-  readonly #ignoreBOM: boolean;
-  #bomPending: boolean;
-  #needed = 0;
-  #seen = 0;
-  #point = 0;
-  #lower = 0x80;
-  #upper = 0xbf;
+  private readonly fatal: boolean;
+  private readonly ignoreBOM: boolean;
+  private bomPending: boolean;
+  private needed = 0;
+  private seen = 0;
+  private point = 0;
+  private lower = 0x80;
+  private upper = 0xbf;
 
   constructor(fatal: boolean, ignoreBOM: boolean) {
-    this.#fatal = fatal;
-    this.#ignoreBOM = ignoreBOM;
-    this.#bomPending = !ignoreBOM;
+    this.fatal = fatal;
+    this.ignoreBOM = ignoreBOM;
+    this.bomPending = !ignoreBOM;
   }
 
   /** Decodes one chunk; with `stream` false the input ends here and the state resets. */
@@ -88,8 +90,8 @@ export class Utf8Decoder {
     const units: number[] = [];
     let output = "";
     const emit = (point: number): void => {
-      if (this.#bomPending) {
-        this.#bomPending = false;
+      if (this.bomPending) {
+        this.bomPending = false;
         if (point === 0xfeff) return;
       }
       if (point > 0xffff) {
@@ -104,18 +106,18 @@ export class Utf8Decoder {
       }
     };
     const fail = (): void => {
-      this.#needed = this.#seen = this.#point = 0;
-      this.#lower = 0x80;
-      this.#upper = 0xbf;
-      if (this.#fatal) {
-        this.#bomPending = !this.#ignoreBOM;
+      this.needed = this.seen = this.point = 0;
+      this.lower = 0x80;
+      this.upper = 0xbf;
+      if (this.fatal) {
+        this.bomPending = !this.ignoreBOM;
         throw new TypeError("The encoded data was not valid UTF-8.");
       }
       emit(0xfffd);
     };
     for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i]!;
-      if (this.#needed === 0) {
+      if (this.needed === 0) {
         if (byte < 0x80) {
           // Runs of ASCII (most JSON and HTTP text) skip the per-character path.
           let end = i + 1;
@@ -123,7 +125,7 @@ export class Utf8Decoder {
           if (end - i < 32) {
             for (let k = i; k < end; k++) emit(bytes[k]!);
           } else {
-            this.#bomPending = false;
+            this.bomPending = false;
             if (units.length > 0) {
               output += String.fromCharCode.apply(null, units);
               units.length = 0;
@@ -135,38 +137,38 @@ export class Utf8Decoder {
           }
           i = end - 1;
         } else if (byte >= 0xc2 && byte <= 0xdf) {
-          this.#needed = 1;
-          this.#point = byte & 0x1f;
+          this.needed = 1;
+          this.point = byte & 0x1f;
         } else if (byte >= 0xe0 && byte <= 0xef) {
-          if (byte === 0xe0) this.#lower = 0xa0;
-          if (byte === 0xed) this.#upper = 0x9f;
-          this.#needed = 2;
-          this.#point = byte & 0xf;
+          if (byte === 0xe0) this.lower = 0xa0;
+          if (byte === 0xed) this.upper = 0x9f;
+          this.needed = 2;
+          this.point = byte & 0xf;
         } else if (byte >= 0xf0 && byte <= 0xf4) {
-          if (byte === 0xf0) this.#lower = 0x90;
-          if (byte === 0xf4) this.#upper = 0x8f;
-          this.#needed = 3;
-          this.#point = byte & 0x7;
+          if (byte === 0xf0) this.lower = 0x90;
+          if (byte === 0xf4) this.upper = 0x8f;
+          this.needed = 3;
+          this.point = byte & 0x7;
         } else fail();
         continue;
       }
-      if (byte < this.#lower || byte > this.#upper) {
+      if (byte < this.lower || byte > this.upper) {
         fail();
         i--; // the byte that broke the sequence starts afresh
         continue;
       }
-      this.#lower = 0x80;
-      this.#upper = 0xbf;
-      this.#point = (this.#point << 6) | (byte & 0x3f);
-      if (++this.#seen === this.#needed) {
-        const point = this.#point;
-        this.#needed = this.#seen = this.#point = 0;
+      this.lower = 0x80;
+      this.upper = 0xbf;
+      this.point = (this.point << 6) | (byte & 0x3f);
+      if (++this.seen === this.needed) {
+        const point = this.point;
+        this.needed = this.seen = this.point = 0;
         emit(point);
       }
     }
     if (!stream) {
-      if (this.#needed !== 0) fail();
-      this.#bomPending = !this.#ignoreBOM;
+      if (this.needed !== 0) fail();
+      this.bomPending = !this.ignoreBOM;
     }
     return units.length === 0 ? output : output + String.fromCharCode.apply(null, units);
   }
