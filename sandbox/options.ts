@@ -22,6 +22,12 @@ export const SandboxOptionsSchema = z
   .object({
     processes: z.number().int().min(1).max(64).default(2),
     max_isolates: z.number().int().min(1).default(10),
+    /**
+     * Warm isolates one tenant may keep (absent: max_isolates, i.e. no cap of its own).
+     * Split across processes like max_isolates; past it, the tenant's own least recently
+     * used idle isolate goes first, so one tenant cannot evict everyone else's.
+     */
+    tenant_max_isolates: z.number().int().min(1).optional(),
     tenant_max_concurrent: z.number().int().min(1).default(32),
     tenant_max_queued: z.number().int().min(0).default(256),
     memory_limit_mb: z.number().int().min(8).max(4096).default(128),

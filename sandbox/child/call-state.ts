@@ -1,6 +1,8 @@
 // The host-side state of one call inside a sandbox child: its deadline, the host
 // operations it has open (timers, fetches, response bodies, stream credit), its log
 // budget and its resource receipt. Ending a call cancels everything it left open.
+import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
+import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
 import type { CallUsage, IsolateTarget } from "../sandbox-api.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
@@ -8,6 +10,35 @@ import type { PluginIsolate } from "./plugin-isolate.ts";
 export interface OpenBody {
   iterator: AsyncIterator<Uint8Array>;
   reading: boolean;
+}
+
+/** One fetch of a call, as its log line reports it. */
+export interface FetchReport {
+  /** Where the bytes came from (the final URL's origin), or the URL asked for when it failed; a non-http URL shows its scheme only. */
+  origin: string;
+  status: number | null;
+  /** Response body bytes read. */
+  bytes: number;
+  refused: boolean;
+  /** The failure's code (FetchDenied, AbortError, …). */
+  code?: string;
+}
+
+function originOf(url: unknown): string {
+  try {
+    const u = new URL(String(url));
+    return u.protocol === "http:" || u.protocol === "https:" ? u.origin : u.protocol;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
+function requestedUrl(payload: string): unknown {
+  try {
+    return (JSON.parse(payload) as { url?: unknown }).url;
+  } catch {
+    return undefined;
+  }
 }
 
 export class CallState {
@@ -31,6 +62,9 @@ export class CallState {
   watchdog: NodeJS.Timeout | null = null;
   /** Called with each refused fetch, for the call's log. */
   onFetchDenied?: (err: Error) => void;
+  /** Told of each fetch once the call is over (so its byte count is final), for the call's log. */
+  onFetch?: (report: FetchReport) => void;
+  private readonly watchedFetches: Promise<() => FetchReport>[] = [];
 
   constructor(
     readonly id: number,
@@ -52,6 +86,22 @@ export class CallState {
     return this.#controller;
   }
 
+  /** Follows one fetch of the call, to report it through `onFetch` when the call ends. */
+  watchFetch(payload: string, response: Promise<GuardedResponse>): void {
+    if (this.onFetch === undefined) return;
+    this.watchedFetches.push(
+      response.then(
+        (res) => () => ({ origin: originOf(res.url), status: res.status, bytes: res.body.bytesRead, refused: false }),
+        (err: unknown) => {
+          const e = RuntimeError.from(err);
+          const code = e.code === "Internal" && /abort/i.test(e.message) ? "AbortError" : e.code;
+          const report: FetchReport = { origin: originOf(requestedUrl(payload)), status: null, bytes: 0, refused: code === "FetchDenied", code };
+          return () => report;
+        },
+      ),
+    );
+  }
+
   remainingMs(): number {
     return Math.max(1, this.deadline - Date.now());
   }
@@ -68,6 +118,13 @@ export class CallState {
     this.fetches.clear();
     for (const b of this.bodies.values()) void b.iterator.return?.().catch(() => {});
     this.bodies.clear();
+    const onFetch = this.onFetch;
+    if (onFetch !== undefined && this.watchedFetches.length > 0) {
+      // Aborted fetches settle just after this; their lines follow the call's end.
+      void Promise.all(this.watchedFetches).then((reports) => {
+        for (const report of reports) onFetch(report());
+      });
+    }
   }
 
   usage(): CallUsage {

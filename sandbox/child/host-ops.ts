@@ -81,8 +81,9 @@ export class HostOps {
     call.fetches.set(id, controller);
     const count = call.fetchCount;
     call.fetchCount++;
-    this.fetchBridge
-      .fetch(payload, this.originsOf(call), count, controller.signal)
+    const response = this.fetchBridge.fetch(payload, this.originsOf(call), count, controller.signal);
+    call.watchFetch(payload, response);
+    response
       .then((res) => {
         const bodyId = newOpId();
         call.bodies.set(bodyId, { iterator: res.body[Symbol.asyncIterator](), reading: false });

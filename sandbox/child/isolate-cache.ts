@@ -1,11 +1,14 @@
 // The warm isolates of one sandbox child: one per tenant + package + version, at most
-// `cap` of them (least recently used idle ones are disposed first), and one spare
-// isolate with the prelude already evaluated so a cold start only loads the bundle.
+// `cap` of them (least recently used idle ones are disposed first) and at most
+// `tenantCap` of one tenant's (that tenant's own least recently used idle ones go
+// first), and one spare isolate with the prelude already evaluated so a cold start
+// only loads the bundle.
 import { readFile } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { RuntimeError } from "../errors.ts";
 import { INSTALLED_FILES, type IsolateTarget } from "../sandbox-api.ts";
 import { StackMapper } from "../source-map/stack-mapper.ts";
+import type { SandboxOptions } from "../options.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
 
 export interface WarmIsolate {
@@ -28,6 +31,11 @@ export interface ColdStartInfo {
   load_ms: number;
   spare: boolean;
   code_cache: boolean;
+}
+
+/** One child's share of `tenant_max_isolates`, split across processes as max_isolates is. */
+export function tenantIsolateCap(options: Pick<SandboxOptions, "tenant_max_isolates" | "max_isolates" | "processes">): number {
+  return Math.max(1, Math.ceil((options.tenant_max_isolates ?? options.max_isolates) / options.processes));
 }
 
 export function isolateKey(t: { tenant: string; pkg: string; version: string }): string {
@@ -111,6 +119,7 @@ export class IsolateCache {
     private readonly create: () => Promise<PluginIsolate>,
     private readonly loadBundle: IsolateLoader,
     private readonly onColdStart: (info: ColdStartInfo) => void = () => {},
+    private readonly tenantCap: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Maps a plugin stack to the author's sources (via the installed source map). */
@@ -160,6 +169,9 @@ export class IsolateCache {
     }
     entry.inFlight++;
     entry.lastUsed = Date.now();
+    // Evicting only once the entry is in use, so a fresh isolate is never its own victim.
+    this.evictTenant(target.tenant);
+    this.evict();
     return entry;
   }
 
@@ -167,6 +179,7 @@ export class IsolateCache {
     entry.inFlight = Math.max(0, entry.inFlight - 1);
     entry.lastUsed = Date.now();
     if (entry.isolate.disposed) this.remove(entry);
+    this.evictTenant(entry.target.tenant);
     this.evict();
   }
 
@@ -190,7 +203,6 @@ export class IsolateCache {
     this.onColdStart({ target, read_ms: t1 - t0, isolate_ms: t2 - t1, load_ms: t3 - t2, spare, code_cache: files.cache !== null && !isolate.cacheRejected });
     const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now() };
     this.entries.set(key, entry);
-    this.evict();
     return entry;
   }
 
@@ -202,6 +214,21 @@ export class IsolateCache {
       if (this.entries.size <= this.cap) break;
       this.entries.delete(e.key);
       e.isolate.dispose("evicted");
+    }
+  }
+
+  /** Disposes the tenant's own least recently used idle isolates beyond its cap. */
+  private evictTenant(tenant: string): void {
+    if (this.entries.size <= this.tenantCap) return;
+    const own = [...this.entries.values()].filter((e) => e.target.tenant === tenant);
+    let count = own.length;
+    if (count <= this.tenantCap) return;
+    const idle = own.filter((e) => e.inFlight === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const e of idle) {
+      if (count <= this.tenantCap) break;
+      this.entries.delete(e.key);
+      e.isolate.dispose("evicted");
+      count--;
     }
   }
 

@@ -10,7 +10,7 @@ import type { CallUsage } from "../sandbox-api.ts";
 import { firstLocation } from "../source-map/stack-mapper.ts";
 import { CallState } from "./call-state.ts";
 import { HostOps } from "./host-ops.ts";
-import { IsolateCache, type WarmIsolate } from "./isolate-cache.ts";
+import { IsolateCache, tenantIsolateCap, type WarmIsolate } from "./isolate-cache.ts";
 import { errorFromIsolate, errorFromIvm, PluginIsolate, PreludeSource, type IsolateHooks } from "./plugin-isolate.ts";
 
 type CallMessage = Extract<ParentMessage, { t: "call" }>;
@@ -54,6 +54,7 @@ export class SandboxChild {
         const { target, ...timings } = info;
         this.send({ t: "log", level: "debug", msg: "isolate cold start", fields: { tenant: target.tenant, pkg: target.pkg, version: target.version, ...timings } });
       },
+      tenantIsolateCap(options),
     );
   }
 
@@ -130,6 +131,7 @@ export class SandboxChild {
     }
     const call = new CallState(msg.id, msg.callId, msg.kind, msg.target, msg.plugin, msg.tool, warm.isolate, this.options.timeout_ms);
     call.onFetchDenied = (err) => this.log("warn", `fetch refused: ${err.message}`, call);
+    call.onFetch = (report) => this.log("info", "plugin fetch", call, { source: "fetch", ...report });
     this.origins.set(call, warm.fetchOrigins);
     this.calls.set(call.callId, call);
     this.byId.set(call.id, call);
@@ -238,13 +240,13 @@ export class SandboxChild {
     this.log(LOG_LEVELS.has(level as LogLevel) ? (level as LogLevel) : "info", text.length > max ? `${text.slice(0, max)}… (truncated)` : text, call);
   }
 
-  private log(level: LogLevel, msg: string, call: CallState): void {
+  private log(level: LogLevel, msg: string, call: CallState, extra: Record<string, unknown> = {}): void {
     const t = call.target;
     this.send({
       t: "log",
       level,
       msg,
-      fields: { source: "plugin", tenant: t.tenant, pkg: t.pkg, version: t.version, plugin: call.plugin, tool: call.tool, call_id: call.callId },
+      fields: { source: "plugin", tenant: t.tenant, pkg: t.pkg, version: t.version, plugin: call.plugin, tool: call.tool, call_id: call.callId, ...extra },
     });
   }
 

@@ -26,6 +26,7 @@ const hostRandom = take<RandomCallback>("__hb_random");
 
 const StringCtor = String;
 const ErrorCtor = Error;
+const TypeErrorCtor = TypeError;
 const PromiseCtor = Promise;
 const MapCtor = Map;
 const jsonParse = JSON.parse;
@@ -93,6 +94,9 @@ export const bridgeErrors = new WeakSet<object>();
 
 /** Errors the host raised for a plugin keep their code on `.code`. */
 export function makeError(code: string, message: string): Error {
+  // A network failure is what fetch itself reports it as: a TypeError the plugin may
+  // catch; uncaught, it is the plugin's failure (ToolError), not the host's.
+  if (code === "DownloadFailed") return new TypeErrorCtor(`fetch failed: ${message}`);
   const err = new ErrorCtor(message) as Error & { code: string };
   bridgeErrors.add(err);
   err.name = code === "FetchDenied" ? "FetchDeniedError" : code === "AbortError" ? "AbortError" : "Error";

@@ -9,6 +9,7 @@ import { makeFetch, Request, Response } from "./fetch.ts";
 import { installWebGlobals } from "./globals/index.ts";
 import { currentCall } from "./bridge.ts";
 import { timerGlobals } from "./timers.ts";
+import { patchWebAssembly } from "./webassembly.ts";
 
 const target = globalThis as unknown as Record<string, unknown>;
 
@@ -20,6 +21,7 @@ installWebGlobals(globalThis);
 // Timing side channels (SPEC §9.5): no shared memory, no atomics.
 delete target.SharedArrayBuffer;
 delete target.Atomics;
+patchWebAssembly(target as { WebAssembly?: never });
 
 define("console", makeConsole());
 define("crypto", cryptoGlobal);

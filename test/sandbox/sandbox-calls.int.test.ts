@@ -34,6 +34,14 @@ beforeAll(async () => {
       } }),
       bigOutput: defineTool({ run: () => "x".repeat(2 * 1024 * 1024) }),
       resizable: defineTool({ run: () => new ArrayBuffer(8, { maxByteLength: 64 }) }),
+      wasm: defineTool({ async run() {
+        // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
+        const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,7,1,96,2,127,127,1,127,3,2,1,0,7,7,1,3,97,100,100,0,0,10,9,1,7,0,32,0,32,1,106,11]);
+        const { instance } = await WebAssembly.instantiate(bytes);
+        const module = await WebAssembly.compile(bytes);
+        const again = await WebAssembly.instantiate(module);
+        return [instance.exports.add(2, 3), again.exports.add(20, 22)];
+      } }),
     `,
     ),
   );
@@ -151,6 +159,10 @@ export default definePlugin({ name: "C", config: z.object({ api_key: z.string().
     } finally {
       await h2.stop();
     }
+  });
+
+  it("runs WebAssembly, including the promise APIs", async () => {
+    expect((await h.call(pkg, "P", "wasm")).value).toEqual([5, 42]);
   });
 
   it("hands a resizable ArrayBuffer back only as JSON (SPEC §9.2)", async () => {

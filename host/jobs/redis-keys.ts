@@ -1,0 +1,59 @@
+// Every Redis key and channel of a deployment, in one place, under its prefix.
+// With a hash-tagged prefix (`{hiagent}`) they all share one cluster slot, which the
+// Lua scripts here and bee-queue's need.
+
+/** bee-queue's queue name; its keys are `{prefix}:bq:install:*`. */
+export const INSTALL_QUEUE = "install";
+
+export type RedisChannel = "job-ended" | "cancel" | "packages";
+
+export class RedisKeys {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** Our record of one install job: a hash (status, progress, stage, reason, data, …). */
+  job(id: string): string {
+    return `${this.prefix}:job:${id}`;
+  }
+
+  /** The prefix `job(id)` puts before an id (scripts that prune build keys from ids). */
+  get jobPrefix(): string {
+    return `${this.prefix}:job:`;
+  }
+
+  /** Ended jobs by end time (a sorted set), for keep_finished_seconds / keep_finished_max. */
+  get endedJobs(): string {
+    return `${this.prefix}:jobs:ended`;
+  }
+
+  /** Live processes by last heartbeat (a sorted set of `worker:…` / `api:…` ids). */
+  get nodes(): string {
+    return `${this.prefix}:nodes`;
+  }
+
+  /** Fencing counters, one field per name@version (a hash). */
+  get fences(): string {
+    return `${this.prefix}:fences`;
+  }
+
+  /** The lock of name@version: `{owner}|{fencing token}`, with a TTL. */
+  lock(name: string, version: string): string {
+    return `${this.prefix}:lock:${name}@${version}`;
+  }
+
+  /** bee-queue's own prefix setting. */
+  get beeQueue(): string {
+    return `${this.prefix}:bq`;
+  }
+
+  beeQueueKey(suffix: "waiting" | "active" | "jobs" | "stalling"): string {
+    return `${this.beeQueue}:${INSTALL_QUEUE}:${suffix}`;
+  }
+
+  channel(name: RedisChannel): string {
+    return `${this.prefix}:events:${name}`;
+  }
+}
