@@ -200,6 +200,7 @@ export class IsolateCache {
       throw err;
     }
     const t3 = performance.now();
+    isolate.sampleHeap();
     this.onColdStart({ target, read_ms: t1 - t0, isolate_ms: t2 - t1, load_ms: t3 - t2, spare, code_cache: files.cache !== null && !isolate.cacheRejected });
     const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now() };
     this.entries.set(key, entry);

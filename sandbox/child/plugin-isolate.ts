@@ -36,6 +36,8 @@ export class PluginIsolate {
   readonly isolate: ivm.Isolate;
   disposedReason: DisposeReason | null = null;
   heapPeak = 0;
+  private sampling = false;
+  private sampledAt = 0;
   /** Whether V8 refused the code cache at the last load (a V8 or flag change). */
   cacheRejected = false;
   private constructor(
@@ -134,14 +136,27 @@ export class PluginIsolate {
     return this.entry.abort.apply(undefined, [callId, reason], { timeout: Math.max(1, timeoutMs) }).then(() => undefined);
   }
 
+  /**
+   * The heap peak seen so far. Sampling is asynchronous (a synchronous read would wait
+   * for the isolate's thread and stall this process's event loop behind a busy
+   * isolate), so a call's receipt carries the latest sample, refreshed after each call.
+   */
   sampleHeap(): number {
-    if (this.isolate.isDisposed) return this.heapPeak;
-    try {
-      const s = this.isolate.getHeapStatisticsSync();
-      const used = s.used_heap_size + (s.externally_allocated_size ?? 0);
-      if (used > this.heapPeak) this.heapPeak = used;
-    } catch {
-      // disposed between the check and the read
+    const now = Date.now();
+    // At most one sample per isolate every 50 ms: each one is a task on the isolate's thread.
+    if (!this.sampling && !this.isolate.isDisposed && now - this.sampledAt >= 50) {
+      this.sampling = true;
+      this.sampledAt = now;
+      this.isolate
+        .getHeapStatistics()
+        .then((s) => {
+          const used = s.used_heap_size + (s.externally_allocated_size ?? 0);
+          if (used > this.heapPeak) this.heapPeak = used;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          this.sampling = false;
+        });
     }
     return this.heapPeak;
   }

@@ -8,20 +8,19 @@ export type HeadersInit = Headers | Iterable<Iterable<string>> | Record<string, 
 
 type HeaderEntry = [name: string, value: string];
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const SURROUNDING_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
-// NUL, CR and LF are never allowed; above U+00FF is not a ByteString.
-const INVALID_VALUE = /[\0\r\n\u0100-\uffff]/;
+// The patterns are written inside the functions: a regular expression at module level
+// would be created in every fresh isolate, used or not, and that is not free.
 
 function headerName(name: unknown): string {
   const value = String(name);
-  if (!TOKEN.test(value)) throw new TypeError(`Headers: invalid header name "${value}".`);
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)) throw new TypeError(`Headers: invalid header name "${value}".`);
   return value.toLowerCase();
 }
 
 function headerValue(value: unknown): string {
-  const normalized = String(value).replace(SURROUNDING_WHITESPACE, "");
-  if (INVALID_VALUE.test(normalized)) throw new TypeError(`Headers: invalid header value "${normalized}".`);
+  const normalized = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+  // NUL, CR and LF are never allowed; above U+00FF is not a ByteString.
+  if (/[\0\r\n\u0100-\uffff]/.test(normalized)) throw new TypeError(`Headers: invalid header value "${normalized}".`);
   return normalized;
 }
 

@@ -2,38 +2,47 @@
 // stand in for the UTS #46 mapping, then non-ASCII labels become Punycode. Ordinary
 // internationalised names come out as browsers write them; rare mapping corner cases
 // of UTS #46 may differ.
+//
+// Patterns are written where they are used: a regular expression at module level is
+// created in every fresh isolate, used or not, and the Unicode-property one is costly.
 
 import { punycodeDecode, punycodeEncode } from "./punycode.ts";
 
-// Code points UTS #46 maps to nothing (soft hyphen, zero width space, variation
-// selectors, word joiner, BOM).
-const IGNORED = /[\u00ad\u034f\u180b-\u180f\u200b\u2060\ufe00-\ufe0f\ufeff]/g;
+function isAscii(input: string): boolean {
+  return !/[^\0-\x7f]/.test(input);
+}
+
+function mapDomain(domain: string): string {
+  // Code points UTS #46 maps to nothing (soft hyphen, zero width space, variation
+  // selectors, word joiner, BOM), and capital sharp s, which it maps to "ss".
+  const folded = domain
+    .replace(/[\u00ad\u034f\u180b-\u180f\u200b\u2060\ufe00-\ufe0f\ufeff]/g, "")
+    .replace(/\u1e9e/g, "ss")
+    .normalize("NFKC")
+    .toLowerCase();
+  return folded.normalize("NFC").replace(/[\u3002\uff0e\uff61]/g, ".");
+}
+
 // Code points UTS #46 disallows that NFKC would otherwise let through: C1 controls,
 // U+FFFD (what invalid percent-encoded UTF-8 decodes to), unassigned, private use,
 // format characters (joiners outside the rare contexts that allow them) and separators.
-const DISALLOWED = /[\u0080-\u009f\ufffd\p{Cn}\p{Co}\p{Cf}\p{Z}]/u;
-const IDEOGRAPHIC_STOPS = /[\u3002\uff0e\uff61]/g;
-const NON_ASCII = /[^\0-\x7f]/;
-
-function mapDomain(domain: string): string {
-  const folded = domain.replace(IGNORED, "").replace(/\u1e9e/g, "ss").normalize("NFKC").toLowerCase();
-  return folded.normalize("NFC").replace(IDEOGRAPHIC_STOPS, ".");
+function hasDisallowed(mapped: string): boolean {
+  return /[\u0080-\u009f\ufffd\p{Cn}\p{Co}\p{Cf}\p{Z}]/u.test(mapped);
 }
 
 export function domainToAscii(domain: string): string | null {
-  // The common all-ASCII case never touches the Unicode-property pattern, whose
-  // first use is costly in a fresh isolate.
+  // The common all-ASCII case never touches the Unicode-property pattern.
   let mapped = domain.toLowerCase();
-  if (NON_ASCII.test(domain)) {
+  if (!isAscii(domain)) {
     mapped = mapDomain(domain);
-    if (DISALLOWED.test(mapped)) return null;
+    if (hasDisallowed(mapped)) return null;
   }
   const labels = mapped.split(".");
   for (let index = 0; index < labels.length; index++) {
     const label = labels[index]!;
     if (label.startsWith("xn--")) {
       if (!isValidAceLabel(label)) return null;
-    } else if (NON_ASCII.test(label)) {
+    } else if (!isAscii(label)) {
       labels[index] = "xn--" + punycodeEncode(label);
     }
   }
@@ -43,8 +52,8 @@ export function domainToAscii(domain: string): string | null {
 
 // An "xn--" label must decode to a label that is already in mapped form.
 function isValidAceLabel(label: string): boolean {
-  if (NON_ASCII.test(label)) return false;
+  if (!isAscii(label)) return false;
   const decoded = punycodeDecode(label.slice(4));
   if (decoded === null || decoded === "") return false;
-  return mapDomain(decoded) === decoded && !DISALLOWED.test(decoded) && !decoded.includes(".");
+  return mapDomain(decoded) === decoded && !hasDisallowed(decoded) && !decoded.includes(".");
 }
