@@ -45,6 +45,7 @@ export class PluginIsolate {
     private readonly context: ivm.Context,
     private readonly entry: {
       load: ivm.Reference<(fn: unknown, limit: number) => string>;
+      warm: ivm.Reference<() => void>;
       describe: ivm.Reference<() => string>;
       dispatch: ivm.Reference<(...a: string[]) => Promise<string>>;
       abort: ivm.Reference<(callId: string, reason: string) => void>;
@@ -79,6 +80,7 @@ export class PluginIsolate {
       const get = <T>(name: string) => entryRef.get(name, { reference: true }) as Promise<ivm.Reference<T>>;
       const entry = {
         load: await get<(fn: unknown, limit: number) => string>("load"),
+        warm: await get<() => void>("warm"),
         describe: await get<() => string>("describe"),
         dispatch: await get<(...a: string[]) => Promise<string>>("dispatch"),
         abort: await get<(callId: string, reason: string) => void>("abort"),
@@ -90,6 +92,11 @@ export class PluginIsolate {
       if (!isolate.isDisposed) isolate.dispose();
       throw err;
     }
+  }
+
+  /** Exercises the prelude's common paths once, so a later cold start finds them compiled. */
+  async warm(timeoutMs: number): Promise<void> {
+    await this.entry.warm.apply(undefined, [], { timeout: timeoutMs });
   }
 
   /** Evaluates the plugin bundle; returns the code cache when asked to produce one. */

@@ -6,7 +6,8 @@ import { makeConsole } from "./console.ts";
 import { cryptoGlobal } from "./crypto.ts";
 import { abort, describe, dispatch, load } from "./dispatcher.ts";
 import { makeFetch, Request, Response } from "./fetch.ts";
-import { installWebGlobals } from "./globals/index.ts";
+import { installWebGlobals, warmWebGlobals } from "./globals/index.ts";
+import { sdk } from "./modules.ts";
 import { currentCall } from "./bridge.ts";
 import { timerGlobals } from "./timers.ts";
 import { patchWebAssembly } from "./webassembly.ts";
@@ -30,7 +31,23 @@ define("Response", Response);
 define("fetch", makeFetch(currentCall, () => null));
 for (const [name, fn] of Object.entries(timerGlobals)) define(name, fn);
 
+/**
+ * Runs the common paths once (web globals; zod parse, safeParse and JSON Schema) so
+ * V8 compiles them in a spare isolate, off the hot path (SPEC §9.10).
+ */
+function warm(): void {
+  warmWebGlobals();
+  const { z } = sdk;
+  const schema = z.object({ query: z.string().min(1), n: z.number().int().default(5), tags: z.array(z.string()).optional() });
+  schema.safeParse({ query: "x", tags: ["a"] });
+  schema.safeParse({ query: 1 });
+  schema.parse({ query: "y" });
+  z.toJSONSchema(schema);
+  JSON.parse(JSON.stringify({ a: [1, "b"] }));
+}
+
 export const entry = {
+  warm,
   load,
   describe,
   dispatch,

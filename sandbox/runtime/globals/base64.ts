@@ -1,6 +1,7 @@
 // atob and btoa: base64 over "binary strings" (one character per byte), with the
 // forgiving decoder of the HTML standard (whitespace and missing padding tolerated).
 
+import { isAsciiAlpha, isAsciiDigit, isAsciiWhitespace, someCodeUnit } from "./code-unit-scan.ts";
 import { DOMException } from "./dom-exception.ts";
 import { requireArguments } from "./webidl-arguments.ts";
 
@@ -32,9 +33,10 @@ export const { btoa, atob } = {
 
   atob(data: string): string {
     requireArguments(arguments.length, 1, "atob");
-    let input = String(data).replace(/[\t\n\f\r ]+/g, "");
-    if (input.length % 4 === 0) input = input.replace(/={1,2}$/, "");
-    if (input.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(input)) {
+    let input = String(data);
+    if (someCodeUnit(input, isAsciiWhitespace)) input = withoutAsciiWhitespace(input);
+    if (input.length % 4 === 0 && input.endsWith("=")) input = input.slice(0, input.endsWith("==") ? -2 : -1);
+    if (input.length % 4 === 1 || someCodeUnit(input, (unit) => !isBase64Character(unit))) {
       throw new DOMException("atob: the string to be decoded is not correctly encoded.", "InvalidCharacterError");
     }
     const units: number[] = [];
@@ -58,6 +60,16 @@ export const { btoa, atob } = {
     return output + String.fromCharCode.apply(null, units);
   },
 };
+
+function withoutAsciiWhitespace(input: string): string {
+  let output = "";
+  for (let i = 0; i < input.length; i++) if (!isAsciiWhitespace(input.charCodeAt(i))) output += input.charAt(i);
+  return output;
+}
+
+function isBase64Character(unit: number): boolean {
+  return isAsciiAlpha(unit) || isAsciiDigit(unit) || unit === 0x2b || unit === 0x2f;
+}
 
 // The value of one (already validated) base64 character.
 function sextet(code: number): number {

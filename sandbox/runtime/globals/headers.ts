@@ -2,25 +2,40 @@
 // sorted by lower-cased name with repeated headers joined by ", ", and Set-Cookie is
 // never joined (getSetCookie, and one iteration entry per cookie).
 
+import {
+  everyCodeUnit,
+  isAsciiAlpha,
+  isAsciiDigit,
+  isHttpWhitespace,
+  someCodeUnit,
+  trimCodeUnits,
+} from "./code-unit-scan.ts";
 import { requireArguments } from "./webidl-arguments.ts";
 
 export type HeadersInit = Headers | Iterable<Iterable<string>> | Record<string, string>;
 
 type HeaderEntry = [name: string, value: string];
 
-// The patterns are written inside the functions: a regular expression at module level
-// would be created in every fresh isolate, used or not, and that is not free.
+function isTokenCodePoint(unit: number): boolean {
+  return isAsciiAlpha(unit) || isAsciiDigit(unit) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(unit));
+}
+
+// NUL, CR and LF are never allowed; above U+00FF is not a ByteString.
+function isInvalidValueCodePoint(unit: number): boolean {
+  return unit === 0 || unit === 0x0a || unit === 0x0d || unit > 0xff;
+}
 
 function headerName(name: unknown): string {
   const value = String(name);
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)) throw new TypeError(`Headers: invalid header name "${value}".`);
+  if (!everyCodeUnit(value, isTokenCodePoint)) throw new TypeError(`Headers: invalid header name "${value}".`);
   return value.toLowerCase();
 }
 
 function headerValue(value: unknown): string {
-  const normalized = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-  // NUL, CR and LF are never allowed; above U+00FF is not a ByteString.
-  if (/[\0\r\n\u0100-\uffff]/.test(normalized)) throw new TypeError(`Headers: invalid header value "${normalized}".`);
+  const normalized = trimCodeUnits(String(value), isHttpWhitespace);
+  if (someCodeUnit(normalized, isInvalidValueCodePoint)) {
+    throw new TypeError(`Headers: invalid header value "${normalized}".`);
+  }
   return normalized;
 }
 

@@ -124,6 +124,8 @@ function cloneValue(value: unknown, memory: Map<object, unknown>): unknown {
   if (value instanceof RegExp) return remember(memory, value, new RegExp(value.source, value.flags));
   if (value instanceof ArrayBuffer) return remember(memory, value, cloneBuffer(value));
   if (ArrayBuffer.isView(value)) {
+    // Shared memory (reachable through WebAssembly.Memory) is never copied.
+    if (!(value.buffer instanceof ArrayBuffer)) throw cloneError("A view on shared memory");
     const buffer = cloneValue(value.buffer, memory) as ArrayBuffer;
     const view =
       value instanceof DataView

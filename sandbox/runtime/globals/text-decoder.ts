@@ -1,6 +1,7 @@
 // TextDecoder for UTF-8 only: the sandbox carries no legacy encoding tables, so any
 // other label is a RangeError, as an unknown label is in browsers.
 
+import { isAsciiWhitespace, trimCodeUnits } from "./code-unit-scan.ts";
 import { Utf8Decoder } from "./utf8-codec.ts";
 
 export interface TextDecoderOptions {
@@ -37,7 +38,7 @@ export class TextDecoder {
   }
 
   constructor(label: string = "utf-8", options: TextDecoderOptions = {}) {
-    const normalized = String(label).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase();
+    const normalized = trimCodeUnits(String(label), isAsciiWhitespace).toLowerCase();
     if (!UTF8_LABELS.includes(normalized)) {
       throw new RangeError(`TextDecoder: the "${String(label)}" encoding is not supported.`);
     }

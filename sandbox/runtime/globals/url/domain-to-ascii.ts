@@ -3,13 +3,15 @@
 // internationalised names come out as browsers write them; rare mapping corner cases
 // of UTS #46 may differ.
 //
-// Patterns are written where they are used: a regular expression at module level is
-// created in every fresh isolate, used or not, and the Unicode-property one is costly.
+// The common all-ASCII case runs no regular expression (see code-unit-scan.ts); the
+// patterns for the rest are written where they are used, so that no isolate creates
+// them unless it meets an internationalised name.
 
+import { someCodeUnit } from "../code-unit-scan.ts";
 import { punycodeDecode, punycodeEncode } from "./punycode.ts";
 
 function isAscii(input: string): boolean {
-  return !/[^\0-\x7f]/.test(input);
+  return !someCodeUnit(input, (unit) => unit > 0x7f);
 }
 
 function mapDomain(domain: string): string {
@@ -31,7 +33,6 @@ function hasDisallowed(mapped: string): boolean {
 }
 
 export function domainToAscii(domain: string): string | null {
-  // The common all-ASCII case never touches the Unicode-property pattern.
   let mapped = domain.toLowerCase();
   if (!isAscii(domain)) {
     mapped = mapDomain(domain);

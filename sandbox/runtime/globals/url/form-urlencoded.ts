@@ -19,7 +19,7 @@ export function parseFormUrlencoded(input: string): FormEntry[] {
 }
 
 function decodeComponent(input: string): string {
-  const spaced = input.replace(/\+/g, " ");
+  const spaced = input.replaceAll("+", " ");
   return spaced.includes("%") ? decodeUtf8(percentDecode(spaced)) : toUSVString(spaced);
 }
 

@@ -1,6 +1,12 @@
 // IPv4 and IPv6 host parsing and serialisation as the URL standard defines them,
 // including the legacy IPv4 forms (0x7f.1, 017700000001, 2130706433).
 
+import { everyCodeUnit, isAsciiDigit, isAsciiHexDigit } from "../code-unit-scan.ts";
+
+function isOctalDigit(unit: number): boolean {
+  return unit >= 0x30 && unit <= 0x37;
+}
+
 function parseIPv4Number(input: string): number | null {
   if (input === "") return null;
   let radix = 10;
@@ -12,8 +18,8 @@ function parseIPv4Number(input: string): number | null {
     radix = 8;
   }
   if (input === "") return 0;
-  const digits = radix === 10 ? /^[0-9]+$/ : radix === 16 ? /^[0-9a-fA-F]+$/ : /^[0-7]+$/;
-  return digits.test(input) ? parseInt(input, radix) : null;
+  const isDigit = radix === 10 ? isAsciiDigit : radix === 16 ? isAsciiHexDigit : isOctalDigit;
+  return everyCodeUnit(input, isDigit) ? parseInt(input, radix) : null;
 }
 
 /** Whether a domain's last label is a number, which makes the whole host an IPv4 address. */
@@ -24,7 +30,7 @@ export function endsInANumber(input: string): boolean {
     parts.pop();
   }
   const last = parts[parts.length - 1]!;
-  if (last !== "" && /^[0-9]+$/.test(last)) return true;
+  if (everyCodeUnit(last, isAsciiDigit)) return true;
   return parseIPv4Number(last) !== null;
 }
 

@@ -5,6 +5,7 @@
 // Characters are collected raw and percent-encoded when a component is complete;
 // that is equivalent to encoding each one as it arrives and keeps surrogate pairs whole.
 
+import { someCodeUnit, trimCodeUnits } from "../code-unit-scan.ts";
 import { parseHost } from "./host-parser.ts";
 import {
   C0_CONTROL_SET,
@@ -107,9 +108,11 @@ export function parseUrl(
 ): UrlRecord | null {
   if (url === undefined) {
     url = createUrlRecord();
-    input = input.replace(/^[\0-\x20]+|[\0-\x20]+$/g, "");
+    input = trimCodeUnits(input, (unit) => unit <= 0x20);
   }
-  input = input.replace(/[\t\n\r]/g, "");
+  if (someCodeUnit(input, (unit) => unit === 0x09 || unit === 0x0a || unit === 0x0d)) {
+    input = input.replaceAll("\t", "").replaceAll("\n", "").replaceAll("\r", "");
+  }
   let state: number = stateOverride ?? SCHEME_START;
   let buffer = "";
   let atSignSeen = false;

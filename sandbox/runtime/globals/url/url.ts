@@ -42,9 +42,15 @@ function invalidUrl(): TypeError {
 
 // After the query or fragment is removed, trailing spaces of an opaque path would
 // otherwise be stripped the next time the URL is parsed; strip them now.
+function trimTrailingSpaces(input: string): string {
+  let end = input.length;
+  while (end > 0 && input.charCodeAt(end - 1) === 0x20) end--;
+  return input.slice(0, end);
+}
+
 function stripTrailingSpacesFromOpaquePath(url: UrlRecord): void {
   if (typeof url.path === "string" && url.fragment === null && url.query === null) {
-    url.path = url.path.replace(/ +$/, "");
+    url.path = trimTrailingSpaces(url.path);
   }
 }
 
