@@ -1,15 +1,22 @@
 // The composition root: builds the runtime from a parsed config (sandbox processes,
 // package manager, install queue, HTTP API) and starts serving. `close()` stops it
 // all, in the reverse order.
+//
+// Two shapes. Embedded (no `redis`, `local_path` storage): installs run on an
+// in-process queue straight into `extensions/`, nothing else needed. Shared (`redis`
+// configured, or S3 storage): package storage is the truth, installs publish to it
+// (on bee-queue workers when there is Redis), and this node materialises packages into
+// its own `extensions/` on first use and hears other nodes' deletes over Redis.
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import { isIP } from "node:net";
 import { createSandbox } from "../sandbox/index.ts";
 import type { Config } from "./config/index.ts";
-import { createHttpApp, listen, type ApiDeps, type ComponentHealth } from "./http/index.ts";
+import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { PackageManager } from "./package/index.ts";
+import { LocalVersionLocks, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import packageJson from "../package.json" with { type: "json" };
 
 export interface Runtime {
@@ -27,18 +34,31 @@ export interface StartOptions {
   warnings?: readonly string[];
 }
 
+type Closers = (() => Promise<void>)[];
+
+interface Composed {
+  packages: PackageCatalog;
+  jobs: JobQueue;
+  storageHealth(): Promise<ComponentHealth>;
+}
+
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
   if (h === "localhost" || h === "::1") return true;
   return isIP(h) === 4 && h.startsWith("127.");
 }
 
+/** Whether installs go through package storage (several nodes, or S3) rather than straight into `extensions/`. */
+export function usesSharedStorage(config: Config): boolean {
+  return config.redis !== undefined || config.storage.backend === "s3";
+}
+
 export async function startRuntime(config: Config, options: StartOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.log_level });
   for (const warning of options.warnings ?? []) logger.warn(warning);
-  checkUnimplemented(config, logger);
+  warnIfOpen(config, logger);
 
-  const closers: (() => Promise<void>)[] = [];
+  const closers: Closers = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
       await close().catch((err: unknown) => logger.error({ err }, "error while shutting down"));
@@ -51,25 +71,23 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     closers.push(() => sandbox.close());
     await sandbox.start();
 
-    const packages = new PackageManager({
+    const managerOptions: PackageManagerOptions = {
       extensionsDir: config.extensions_dir,
       sandbox,
       maxPackageBytes: config.package.max_package_bytes,
       fileRoots: config.package.file_roots,
       fetch: config.sandbox.fetch,
       logger: logger.child({ component: "packages" }),
-    });
-    const swept = await packages.sweepLeftovers();
-    if (swept > 0) logger.info({ swept }, "removed leftovers of interrupted installs");
-
-    const jobs = createJobQueue(config, packages, logger);
-    closers.push(() => jobs.close());
+    };
+    const composed = usesSharedStorage(config)
+      ? await composeShared(config, managerOptions, logger, closers)
+      : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);
 
     const deps: ApiDeps = {
-      packages,
-      jobs,
+      packages: composed.packages,
+      jobs: composed.jobs,
       sandbox,
-      storageHealth: () => storageHealth(config),
+      storageHealth: composed.storageHealth,
       logger,
       maxBodyBytes: config.server.max_body_bytes,
     };
@@ -84,33 +102,78 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
   }
 }
 
-function createJobQueue(config: Config, packages: PackageManager, logger: Logger): JobQueue {
+async function sweep(packages: PackageManager, logger: Logger): Promise<void> {
+  const swept = await packages.sweepLeftovers();
+  if (swept > 0) logger.info({ swept }, "removed leftovers of interrupted installs");
+}
+
+/** One process, packages straight in `extensions/`: `npm start` with nothing else installed. */
+async function composeEmbedded(config: Config, packages: PackageManager, logger: Logger, closers: Closers): Promise<Composed> {
+  await sweep(packages, logger);
   const runner: InstallRunner = async (request, { signal, onStage }) => {
     const meta = await packages.install({ uri: request.uri, filename: request.filename }, { force: request.force, signal, onStage });
     return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename };
   };
-  return new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
+  const jobs = new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
+  closers.push(() => jobs.close());
+  const storageHealth = async (): Promise<ComponentHealth> => {
+    const writable = await isWritable(config.extensions_dir);
+    return { state: writable ? "ok" : "down", backend: config.storage.backend, ...extensionsHealth(writable) };
+  };
+  return { packages, jobs, storageHealth };
 }
 
-/** Says which configured parts this build does not run yet, and warns about an open API off loopback. */
-function checkUnimplemented(config: Config, logger: Logger): void {
+/** Package storage is the truth; with Redis, workers install and nodes hear each other's deletes. */
+async function composeShared(config: Config, managerOptions: PackageManagerOptions, logger: Logger, closers: Closers): Promise<Composed> {
+  const { storage, readS3Source } = await createPackageStorage(config.storage);
+  closers.push(() => storage.close());
+  const manager = new PackageManager({ ...managerOptions, ...(readS3Source === undefined ? {} : { readS3Source }) });
+  await sweep(manager, logger);
+  const catalogLogger = logger.child({ component: "packages" });
+
+  let jobs: JobQueue;
+  let catalog: SharedPackageCatalog;
+  if (config.redis !== undefined) {
+    // Loaded only here, so the embedded defaults never load the Redis clients.
+    const { connectRedisServices } = await import("./jobs/redis-services.ts");
+    const services = await connectRedisServices(config.redis, config.jobs, logger, closers);
+    jobs = services.queue;
+    catalog = new SharedPackageCatalog({ manager, storage, locks: services.locks, events: services.events, logger: catalogLogger });
+  } else {
+    const locks = new LocalVersionLocks();
+    const installer = new StorageInstaller({ manager, storage, locks, logger: catalogLogger });
+    const runner: InstallRunner = async (request, { signal, onStage }) => {
+      const meta = await installer.install({ uri: request.uri, filename: request.filename }, { force: request.force, signal, onStage });
+      return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename };
+    };
+    const embedded = new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
+    closers.push(() => embedded.close());
+    jobs = embedded;
+    catalog = new SharedPackageCatalog({ manager, storage, locks, logger: catalogLogger });
+  }
+  await catalog.start();
+  return { packages: catalog, jobs, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
+}
+
+/** Warns about an open API off loopback (with `auth`, every /v1 call needs a bearer token). */
+function warnIfOpen(config: Config, logger: Logger): void {
   if (config.auth === undefined && !isLoopback(config.server.host)) {
     logger.warn({ host: config.server.host }, "no auth configured and server.host is not loopback: anyone who can reach this address can install and run plugins");
   }
-  if (config.redis !== undefined) {
-    logger.warn("redis is configured, but this build runs installs on the embedded in-process queue");
-  }
-  if (config.storage.backend === "s3") {
-    logger.warn("storage.backend s3 is not used by this build yet; packages live in extensions_dir only");
-  }
 }
 
-async function storageHealth(config: Config): Promise<ComponentHealth> {
-  const backend = config.storage.backend;
-  try {
-    await access(config.extensions_dir, constants.R_OK | constants.W_OK);
-    return { state: "ok", backend, extensions_dir: "writable" };
-  } catch {
-    return { state: "down", backend, extensions_dir: "not writable" };
-  }
+async function isWritable(dir: string): Promise<boolean> {
+  return access(dir, constants.R_OK | constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+function extensionsHealth(writable: boolean): { extensions_dir: string } {
+  return { extensions_dir: writable ? "writable" : "not writable" };
+}
+
+async function sharedStorageHealth(storage: PackageStorage, extensionsDir: string): Promise<ComponentHealth> {
+  const [shared, writable] = await Promise.all([storage.health(), isWritable(extensionsDir)]);
+  return { ...shared, state: writable ? shared.state : "down", ...extensionsHealth(writable) };
 }

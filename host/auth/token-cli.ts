@@ -49,7 +49,8 @@ export function runTokenCli(argv: readonly string[], io: TokenCliOutput, mint = 
       "",
       "Add this entry under auth.tokens in config.yaml (the server keeps only the hash):",
       "",
-      `  - { token_sha256: ${sha256}, tenant: ${tenant}, role: ${role} }`,
+      // Quoted: a digest or tenant such as 123e4 or "null" would otherwise read as YAML numbers or null.
+      `  - { token_sha256: "${sha256}", tenant: "${tenant}", role: ${role} }`,
       "",
       "Clients send it as: Authorization: Bearer <token>",
       "",

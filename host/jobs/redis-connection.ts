@@ -2,7 +2,7 @@
 // `sentinel` asks the sentinels in `host` for `master_name`, `cluster` starts from
 // the seeds in `host`. Keys are prefixed by hand (not by ioredis' keyPrefix, which
 // bee-queue's scripts and pub/sub channels would not see consistently).
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { z } from "zod";
 import type { RedisConfigSchema } from "../config/config-schema.ts";
 
@@ -27,7 +27,7 @@ export interface ConnectionRole {
 export type RedisConnectionPlan =
   | { kind: "single"; options: RedisOptions }
   | { kind: "sentinel"; options: RedisOptions }
-  | { kind: "cluster"; nodes: RedisHost[]; options: ClusterOptions };
+  | { kind: "cluster"; nodes: RedisHost[]; options: NonNullable<ConstructorParameters<typeof BeeCompatibleCluster>[1]> };
 
 /** "h1:p1,h2:p2" (or "[::1]:7000") → hosts; an entry without a port takes `defaultPort`. */
 export function parseRedisHosts(host: string, defaultPort: number): RedisHost[] {
@@ -108,8 +108,11 @@ Object.defineProperty(BeeCompatibleCluster, "name", { value: "Redis" });
 
 export function connectRedis(config: RedisConfig, role: ConnectionRole): RedisClient {
   const plan = planRedisConnection(config, role);
-  if (plan.kind === "cluster") return new BeeCompatibleCluster(plan.nodes, plan.options);
-  return new Redis(plan.options);
+  const client = plan.kind === "cluster" ? new BeeCompatibleCluster(plan.nodes, plan.options) : new Redis(plan.options);
+  // Connection errors are followed by reconnects and surface as failed commands; callers
+  // that want them logged add their own listener. Without any, ioredis prints each one.
+  client.on("error", () => undefined);
+  return client;
 }
 
 /** Waits for the first connection; a clear startup error instead of commands hanging. */

@@ -33,6 +33,8 @@ export interface JobRecord {
   request: InstallRequest;
   attempt: number;
   cancel: boolean;
+  /** bee-queue's id of the job's latest submission (internal to bee-queue, never shown). */
+  beeId?: string;
 }
 
 export interface JobOutcome {
@@ -81,8 +83,14 @@ export class RedisJobStore {
     return JOB_ID.test(id);
   }
 
+  /** Records a queued job, waiting to be handed to bee-queue (RedisJobSubmitter). */
   async create(id: string, request: InstallRequest): Promise<void> {
-    await this.#client.hset(this.#keys.job(id), { id, status: "queued", progress: "0", attempt: "0", request: JSON.stringify(request), created_at: String(Date.now()) });
+    const now = Date.now();
+    await this.#client
+      .multi()
+      .hset(this.#keys.job(id), { id, status: "queued", progress: "0", attempt: "0", request: JSON.stringify(request), created_at: String(now) })
+      .zadd(this.#keys.pendingJobs, now, id)
+      .exec();
   }
 
   async read(id: string): Promise<JobRecord | null> {
@@ -102,6 +110,7 @@ export class RedisJobStore {
     const stage = InstallStageSchema.safeParse(raw.stage);
     if (stage.success) record.stage = stage.data;
     if (raw.reason !== undefined) record.reason = raw.reason;
+    if (raw.bee_id !== undefined) record.beeId = raw.bee_id;
     const error = parseError(raw.error);
     if (error !== undefined) record.error = error;
     const data = InstalledPackageSchema.safeParse(parseJson(raw.data));
@@ -116,9 +125,9 @@ export class RedisJobStore {
     return record;
   }
 
-  /** Starts (or takes over) the job for a worker; null when it must not run. */
-  async claim(id: string, worker: string): Promise<{ attempt: number; cancel: boolean } | null> {
-    const result = (await script("job-claim").run(this.#client, [this.#keys.job(id)], [worker, Date.now()])) as [number, string] | null;
+  /** Starts (or takes over) the job for a worker, for bee-queue delivery `beeId`; null when it must not run. */
+  async claim(id: string, worker: string, beeId: string): Promise<{ attempt: number; cancel: boolean } | null> {
+    const result = (await script("job-claim").run(this.#client, [this.#keys.job(id)], [worker, Date.now(), beeId])) as [number, string] | null;
     if (result === null) return null;
     return { attempt: Number(result[0]), cancel: result[1] === "1" };
   }
@@ -168,13 +177,13 @@ export class RedisJobStore {
 
   /** Failed or canceled → queued; otherwise the state that forbids it (null: unknown job). */
   async retry(id: string): Promise<"ok" | string | null> {
-    const result = await script("job-retry").run(this.#client, [this.#keys.job(id), this.#keys.endedJobs], [id]);
+    const result = await script("job-retry").run(this.#client, [this.#keys.job(id), this.#keys.endedJobs, this.#keys.pendingJobs], [id, Date.now()]);
     return result === null ? null : String(result);
   }
 
   /** Hands run `attempt` of a started job back to the queue; false when it was no longer current. */
   async requeue(id: string, attempt: number): Promise<boolean> {
-    return Number(await script("job-requeue").run(this.#client, [this.#keys.job(id)], [attempt])) === 1;
+    return Number(await script("job-requeue").run(this.#client, [this.#keys.job(id), this.#keys.pendingJobs], [attempt, Date.now(), id])) === 1;
   }
 }
 

@@ -29,6 +29,11 @@ export class RedisKeys {
     return `${this.prefix}:jobs:ended`;
   }
 
+  /** Jobs queued but not yet handed to bee-queue, by when (a sorted set); see RedisJobSubmitter. */
+  get pendingJobs(): string {
+    return `${this.prefix}:jobs:pending`;
+  }
+
   /** Live processes by last heartbeat (a sorted set of `worker:…` / `api:…` ids). */
   get nodes(): string {
     return `${this.prefix}:nodes`;

@@ -1,6 +1,8 @@
 // The package manager: installs, inspects, lists, finds and deletes packages in the
 // `extensions/` folder (SPEC §2, §5). It ties the source, the builder and the publisher
-// together; everything it exposes is plain data.
+// together; everything it exposes is plain data. `get` is on the hot path of every
+// tool call, so found packages are kept in memory until this manager changes them.
+import { randomUUID } from "node:crypto";
 import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import semver from "semver";
@@ -8,7 +10,8 @@ import { RuntimeError } from "../../sandbox/errors.ts";
 import type { FetchOptions } from "../../sandbox/options.ts";
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import { PACKAGE_NAME_PATTERN } from "./manifest.ts";
-import { buildPackage, STAGE_PROGRESS, type StageListener } from "./package-builder.ts";
+import type { PackageManifest } from "./manifest.ts";
+import { buildPackage, STAGE_PROGRESS, type BuiltPackage, type StageListener } from "./package-builder.ts";
 import { readPackageMeta, type PackageMeta, type PackageSource, type PackageSummary } from "./package-meta.ts";
 import { PackagePublisher, STAGING_DIR, TRASH_DIR } from "./package-publisher.ts";
 import { readPackageSource, type PackageSourceOptions } from "./package-source.ts";
@@ -27,6 +30,8 @@ export interface PackageManagerOptions {
   logger?: PackageManagerLogger;
   /** Swaps the http(s) download (tests); the guarded download by default. */
   download?: PackageSourceOptions["download"];
+  /** Reads `s3://bucket/key` sources (through the configured S3 client); without it they are refused. */
+  readS3Source?: (uri: string, maxBytes: number, signal?: AbortSignal) => Promise<Buffer>;
 }
 
 export interface InstallOptions {
@@ -39,6 +44,16 @@ export interface InstalledPackage {
   meta: PackageMeta;
   /** Absolute path of `extensions/{name}/{version}`. */
   dir: string;
+}
+
+/** A build whose finished folder goes somewhere else than `extensions/` (package storage). */
+export interface BuildHooks {
+  signal?: AbortSignal;
+  onStage?: StageListener;
+  /** Runs once the manifest is read, before bundling (take a lock, refuse an installed version). */
+  onManifest(manifest: PackageManifest): Promise<void>;
+  /** Receives the finished folder and the original zip; the folder is removed afterwards. */
+  publish(built: BuiltPackage, zip: Uint8Array): Promise<void>;
 }
 
 /** Name and version as they may appear in a folder name; anything else cannot be installed. */
@@ -60,6 +75,10 @@ export class PackageManager {
   readonly #options: PackageManagerOptions;
   readonly #publisher: PackagePublisher;
   readonly #extensionsDir: string;
+  /** Installed packages found so far, by name@version. */
+  readonly #found = new Map<string, InstalledPackage>();
+  /** Moves on at every `forget`, so a lookup that raced a change does not cache what it read. */
+  #changes = 0;
 
   constructor(options: PackageManagerOptions) {
     this.#options = options;
@@ -67,17 +86,65 @@ export class PackageManager {
     this.#publisher = new PackagePublisher(this.#extensionsDir);
   }
 
+  get extensionsDir(): string {
+    return this.#extensionsDir;
+  }
+
   /** Fetches, builds and publishes a package. */
   async install(source: PackageSource, options: InstallOptions = {}): Promise<PackageMeta> {
     const force = options.force ?? false;
     const zip = await this.#fetch(source, options);
-    return buildPackage(zip, {
+    let replaced = false;
+    const meta = await buildPackage(zip, {
       ...this.#buildDeps(source, options),
       onManifest: async (manifest) => {
         if (!force) await this.#publisher.assertNotInstalled(manifest.name, manifest.version);
       },
-      publish: (built) => this.#publisher.publish(built.dir, built.manifest.name, built.manifest.version, { force }),
+      publish: async (built) => {
+        replaced = await this.#publisher.isInstalled(built.manifest.name, built.manifest.version);
+        await this.#publisher.publish(built.dir, built.manifest.name, built.manifest.version, { force });
+      },
     });
+    this.forget(meta.name, meta.version);
+    // Warm isolates and cached files of a replaced version would keep running the old code.
+    if (replaced) await this.#options.sandbox.dropPackage(meta.name, meta.version);
+    return meta;
+  }
+
+  /** Fetches and builds a package, handing the result to `hooks.publish` instead of `extensions/`. */
+  async build(source: PackageSource, hooks: BuildHooks): Promise<PackageMeta> {
+    const zip = await this.#fetch(source, hooks);
+    return buildPackage(zip, {
+      ...this.#buildDeps(source, hooks),
+      onManifest: hooks.onManifest,
+      publish: (built) => hooks.publish(built, zip),
+    });
+  }
+
+  /**
+   * Makes a finished folder (e.g. a copy from package storage, in `stagingDir()`) the
+   * installed name@version, replacing any installed one and dropping its isolates.
+   */
+  async adopt(dir: string, name: string, version: string): Promise<InstalledPackage> {
+    if (!isPackageId(name, version)) throw new RuntimeError("Internal", `not a package version: ${name}@${version}`);
+    const replaced = await this.#publisher.isInstalled(name, version);
+    this.forget(name, version);
+    await this.#publisher.publish(dir, name, version, { force: true });
+    if (replaced) await this.#options.sandbox.dropPackage(name, version);
+    const installed = await this.get(name, version);
+    if (installed === null) throw new RuntimeError("Internal", `package ${name}@${version} has no readable meta.json after adopting it`);
+    return installed;
+  }
+
+  /** A new, unique folder path under `extensions/.staging/` (not created), on the same disk as the installed packages. */
+  stagingDir(): string {
+    return path.join(this.#extensionsDir, STAGING_DIR, randomUUID());
+  }
+
+  /** Drops what is known in memory of name@version, e.g. after another process changed it. */
+  forget(name: string, version: string): void {
+    this.#changes++;
+    this.#found.delete(`${name}@${version}`);
   }
 
   /** Builds and inspects a package without installing it. */
@@ -103,17 +170,27 @@ export class PackageManager {
 
   /** The installed package name@version, or null. */
   async get(name: string, version: string): Promise<InstalledPackage | null> {
+    const key = `${name}@${version}`;
+    const known = this.#found.get(key);
+    if (known !== undefined) return known;
     if (!isPackageId(name, version)) return null;
+    const changes = this.#changes;
     const dir = this.#publisher.versionDir(name, version);
     const meta = await readPackageMeta(dir);
-    return meta ? { meta, dir } : null;
+    if (!meta) return null;
+    const installed = { meta, dir };
+    if (changes === this.#changes) this.#found.set(key, installed);
+    return installed;
   }
 
   /** Uninstalls name@version and drops its warm isolates; `PackageNotFound` if it is not installed. */
   async delete(name: string, version: string): Promise<void> {
     const notFound = new RuntimeError("PackageNotFound", `package ${name}@${version} is not installed`);
     if (!isPackageId(name, version)) throw notFound;
-    if (!(await this.#publisher.remove(name, version))) throw notFound;
+    this.forget(name, version);
+    const removed = await this.#publisher.remove(name, version);
+    this.forget(name, version);
+    if (!removed) throw notFound;
     await this.#options.sandbox.dropPackage(name, version);
   }
 
@@ -142,9 +219,12 @@ export class PackageManager {
     return removed;
   }
 
-  #fetch(source: PackageSource, options: InstallOptions): Promise<Buffer> {
+  #fetch(source: PackageSource, options: Pick<InstallOptions, "signal" | "onStage">): Promise<Buffer> {
     options.signal?.throwIfAborted();
     options.onStage?.("download", STAGE_PROGRESS.download);
+    if (/^s3:/i.test(source.uri) && this.#options.readS3Source !== undefined) {
+      return this.#options.readS3Source(source.uri, this.#options.maxPackageBytes, options.signal);
+    }
     return readPackageSource(source.uri, {
       fileRoots: this.#options.fileRoots,
       maxPackageBytes: this.#options.maxPackageBytes,
@@ -154,7 +234,7 @@ export class PackageManager {
     });
   }
 
-  #buildDeps(source: PackageSource, options: InstallOptions) {
+  #buildDeps(source: PackageSource, options: Pick<InstallOptions, "signal" | "onStage">) {
     return {
       extensionsDir: this.#extensionsDir,
       sandbox: this.#options.sandbox,

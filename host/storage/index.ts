@@ -8,6 +8,7 @@ export {
   StoredMetaSchema,
   VersionMarkerSchema,
   type PackageStorage,
+  type PublishableMeta,
   type PublishRequest,
   type StoredMeta,
   type VersionMarker,

@@ -117,7 +117,7 @@ export class LocalStorage implements ObjectStore {
         await this.#walk(key, found);
       } else if (entry.isFile()) {
         const info = await stat(path.join(dir, entry.name)).catch(() => null);
-        if (info) found.push({ key, etag: `${info.mtimeMs}-${info.size}`, size: info.size });
+        if (info) found.push({ key, etag: `${info.ino}-${info.mtimeMs}-${info.size}`, size: info.size });
       }
     }
   }

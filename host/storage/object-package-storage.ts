@@ -11,7 +11,7 @@ import path from "node:path";
 import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { ObjectStore, StorageHealth } from "./object-store.ts";
-import { RevisionGone, VersionMarkerSchema, type PackageStorage, type PublishRequest, type VersionMarker } from "./package-storage.ts";
+import { RevisionGone, StoredMetaSchema, VersionMarkerSchema, type PackageStorage, type PublishRequest, type VersionMarker } from "./package-storage.ts";
 
 const MARKERS = "markers";
 const REVISIONS = "revisions";
@@ -104,7 +104,7 @@ export class ObjectPackageStorage implements PackageStorage {
         published_at: new Date().toISOString(),
         files: files.sort((a, b) => a.path.localeCompare(b.path)),
         archive: request.archive !== undefined,
-        meta: request.meta,
+        meta: StoredMetaSchema.parse(request.meta),
       };
       // The commit point: from here on every reader sees this revision, whole.
       await this.#store.put(markerKey(name, version), Buffer.from(JSON.stringify(marker)));

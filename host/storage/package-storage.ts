@@ -26,12 +26,19 @@ export const VersionMarkerSchema = z.object({
 });
 export type VersionMarker = z.infer<typeof VersionMarkerSchema>;
 
+/** What a publish records as the version's metadata (the package manager's PackageMeta). */
+export interface PublishableMeta {
+  name: string;
+  version: string;
+  plugins: readonly unknown[];
+}
+
 export interface PublishRequest {
   name: string;
   version: string;
   /** The finished install folder whose files are published. */
   dir: string;
-  meta: StoredMeta;
+  meta: PublishableMeta;
   /** The original package zip, kept beside the version. */
   archive?: Uint8Array;
   fence?: number | null;

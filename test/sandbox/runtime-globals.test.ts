@@ -806,25 +806,48 @@ describe("Headers", () => {
   });
 
   it("can be made immutable by the runtime (the headers of a fetched response)", async () => {
-    const code = await bundle({
-      stdin: {
-        contents: `import { installWebGlobals, markHeadersImmutable } from ${JSON.stringify(GLOBALS_INDEX)};
-          installWebGlobals(globalThis); globalThis.markHeadersImmutable = markHeadersImmutable;`,
-        resolveDir: fileURLToPath(new URL(".", import.meta.url)),
-        loader: "ts",
-      },
-    });
-    const own = await isolate.createContext();
-    try {
-      await own.eval(code);
-      const result = await own.eval(
-        `JSON.stringify((() => { const h = new Headers({ a: "1" }); markHeadersImmutable(h);
-          try { h.set("a", "2"); return "changed"; } catch (e) { return [e.constructor.name, h.get("a")]; } })())`,
-        { copy: true },
-      );
-      expect(JSON.parse(result as string)).toEqual(["TypeError", "1"]);
-    } finally {
-      own.release();
-    }
+    expect(
+      await inRuntimeContext(`
+        const h = new Headers({ a: "1" });
+        runtime.markHeadersImmutable(h);
+        try { h.set("a", "2"); return "changed"; } catch (e) { return [e.constructor.name, h.get("a")]; }
+      `),
+    ).toEqual(["TypeError", "1"]);
   });
 });
+
+describe("warmWebGlobals", () => {
+  it("runs the common paths and leaves no trace in the realm", async () => {
+    expect(
+      await inRuntimeContext(`
+        const before = Object.getOwnPropertyNames(globalThis).join();
+        runtime.warmWebGlobals();
+        return [Object.getOwnPropertyNames(globalThis).join() === before, new URL("/x", "https://h/").href];
+      `),
+    ).toEqual([true, "https://h/x"]);
+  });
+});
+
+/**
+ * Runs statements in a fresh context whose bundle also exposes the exports that only
+ * the runtime uses, as `runtime`.
+ */
+async function inRuntimeContext(body: string): Promise<unknown> {
+  const code = await bundle({
+    stdin: {
+      contents: `import { installWebGlobals, markHeadersImmutable, warmWebGlobals } from ${JSON.stringify(GLOBALS_INDEX)};
+        installWebGlobals(globalThis);
+        globalThis.runtime = { markHeadersImmutable, warmWebGlobals };`,
+      resolveDir: fileURLToPath(new URL(".", import.meta.url)),
+      loader: "ts",
+    },
+  });
+  const own = await isolate.createContext();
+  try {
+    await own.eval(code);
+    const json = await own.eval(`JSON.stringify((() => { ${body} })())`, { copy: true });
+    return JSON.parse(json as string);
+  } finally {
+    own.release();
+  }
+}

@@ -1,0 +1,50 @@
+// The worker entry point (`npm run worker`): the only worker module that reads
+// process.env. Loads the config (path from CONFIG), runs install jobs from Redis until
+// SIGINT / SIGTERM, then hands its running installs back to the queue and exits.
+import { ConfigError, loadConfig, type LoadedConfig } from "./config/index.ts";
+import { createLogger } from "./logging/logger.ts";
+import { startWorker } from "./worker/worker-runtime.ts";
+
+function fail(message: string): never {
+  process.stderr.write(message.replace(/\s*\n\s*/g, " ") + "\n");
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig({ env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const { config } = loaded;
+  const logger = createLogger({ level: config.log_level });
+  for (const warning of loaded.warnings) logger.warn(warning);
+
+  const worker = await startWorker(config, logger).catch((err: unknown) => {
+    fail(`Cannot start the worker: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  logger.info({ node: worker.nodeId, config: loaded.file ?? "(embedded defaults)" }, "worker running");
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    void worker.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+void main().catch((err: unknown) => fail(`Fatal: ${err instanceof Error ? err.message : String(err)}`));

@@ -1,0 +1,129 @@
+// Two API nodes and two workers as real processes, sharing one Redis and one S3
+// server: a package installed through one node runs on the other, deletes reach
+// every node within a second, listings agree, racing installs of one version end
+// with one winner, and job status outlives an API restart.
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestCluster, until } from "./cluster-harness.ts";
+import { writeGreeter, type PackageFile } from "./cluster-packages.ts";
+import type { NodeProcess } from "./node-process.ts";
+
+let cluster: TestCluster;
+let a: NodeProcess;
+let b: NodeProcess;
+let w1: NodeProcess;
+let w2: NodeProcess;
+
+beforeAll(async () => {
+  cluster = await TestCluster.start("multi");
+  [a, b, w1, w2] = await Promise.all([cluster.api("api-a"), cluster.api("api-b"), cluster.worker("worker-1"), cluster.worker("worker-2")]);
+}, 120_000);
+afterAll(async () => {
+  await cluster?.close();
+}, 60_000);
+
+interface JobStatus {
+  status: string;
+  stage?: string;
+  progress: number;
+  reason?: string;
+  data?: { name: string; version: string };
+}
+
+const greet = (node: NodeProcess, pkg: PackageFile, who = "B") =>
+  node.call<{ text: string; version: string }>("RunPluginTool", { pkg: pkg.name, version: pkg.version, plugin: "Greeter", tool: "greet", input: { who } });
+
+const published = (name: string) => [w1, w2].flatMap((w) => w.logged("published", (l) => l.pkg === name));
+
+describe("a deployment of two API nodes and two workers", () => {
+  it("runs a package installed through node A on node B, copied from storage with its code cache", async () => {
+    const pkg = await writeGreeter(cluster.drops, "greeter_ab", "1.0.0");
+    const installed = await a.call<{ name: string; plugins: { name: string }[] }>("InstallPackage", { uri: pkg.uri, filename: "greeter.zip", force: false });
+    expect(installed.error).toBeNull();
+    expect(installed.data.plugins.map((p) => p.name)).toEqual(["Greeter"]);
+    // Built once, by a worker; the API nodes only enqueued.
+    expect(published("greeter_ab")).toHaveLength(1);
+    expect([...a.logged("install started"), ...b.logged("install started")]).toEqual([]);
+
+    const onB = await greet(b, pkg);
+    expect(onB).toMatchObject({ status: 200, data: { text: "hello B", version: "1.0.0" } });
+    expect(b.logged("materialised from storage", (l) => l.pkg === "greeter_ab")).toHaveLength(1);
+    const copy = path.join(cluster.extensionsOf("api-b"), "greeter_ab", "1.0.0");
+    expect((await readdir(copy)).sort()).toEqual(expect.arrayContaining(["bundle.cache", "bundle.js", "bundle.js.map", "meta.json", "package.json"]));
+    expect((await stat(path.join(copy, "bundle.cache"))).size).toBeGreaterThan(0);
+    // Later calls use the local copy.
+    expect((await greet(b, pkg, "again")).data.text).toBe("hello again");
+    expect(b.logged("materialised from storage", (l) => l.pkg === "greeter_ab")).toHaveLength(1);
+  });
+
+  it("agrees on ListPackages, and reads a job's status on any node", async () => {
+    const pkg = await writeGreeter(cluster.drops, "greeter_list", "2.0.0");
+    const started = await b.call<{ job_id: string }>("InstallPackageAsync", { uri: pkg.uri, filename: "list.zip" });
+    const final = await until(
+      () => a.call<JobStatus>("GetInstallPackageAsyncStatus", { job_id: started.data.job_id }),
+      (r) => r.data?.status === "finished",
+      "the job to finish, read on node A",
+    );
+    expect(final.data).toMatchObject({ progress: 100, data: { name: "greeter_list", version: "2.0.0" } });
+    const [listA, listB] = await Promise.all([a.call<{ name: string; version: string }[]>("ListPackages"), b.call<{ name: string; version: string }[]>("ListPackages")]);
+    expect(listA.data).toEqual(listB.data);
+    expect(listA.data.map((p) => `${p.name}@${p.version}`)).toEqual(expect.arrayContaining(["greeter_ab@1.0.0", "greeter_list@2.0.0"]));
+  });
+
+  it("makes the next call on node A PackageNotFound within a second of a delete through node B", async () => {
+    const pkg = await writeGreeter(cluster.drops, "greeter_del", "1.0.0");
+    expect((await a.call("InstallPackage", { uri: pkg.uri, filename: "del.zip" })).status).toBe(200);
+    expect((await greet(a, pkg)).status).toBe(200); // warm on A: materialised, cached, isolate running
+    expect((await greet(b, pkg)).status).toBe(200);
+
+    const deletedAt = Date.now();
+    expect(await b.call("DeletePackage", { pkg: pkg.name, version: pkg.version })).toMatchObject({ status: 200, error: null });
+    const gone = await until(() => greet(a, pkg), (r) => r.error?.code === "PackageNotFound", "A to stop serving the package", 5000, 20);
+    const elapsed = Date.now() - deletedAt;
+    expect(gone.status).toBe(404);
+    expect(elapsed).toBeLessThan(1000);
+    expect((await greet(b, pkg)).error?.code).toBe("PackageNotFound");
+    // A's materialised copy is gone too, and no node lists it.
+    await until(() => readdir(path.join(cluster.extensionsOf("api-a"))), (names) => Array.isArray(names) && !names.includes("greeter_del"), "A's local copy to go");
+    for (const node of [a, b]) expect((await node.call<{ name: string }[]>("ListPackages")).data.map((p) => p.name)).not.toContain("greeter_del");
+    expect(await cluster.objects("markers/greeter_del/")).toEqual([]);
+    expect(await cluster.objects("revisions/greeter_del/")).toEqual([]);
+  });
+
+  it("ends two racing installs of one version on two workers with one winner; the other is AlreadyInstalled", async () => {
+    const pkg = await writeGreeter(cluster.drops, "greeter_race", "1.0.0");
+    const results = await Promise.all([a, b].map((node) => node.call("InstallPackage", { uri: pkg.uri, filename: "race.zip", force: false })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.status === 409)?.error?.code).toBe("AlreadyInstalled");
+    expect(published("greeter_race")).toHaveLength(1);
+    const revisions = new Set((await cluster.objects("revisions/greeter_race/1.0.0/")).map((key) => key.split("/")[3]));
+    expect(revisions.size).toBe(1);
+    // Both workers took one (each runs one install at a time).
+    expect([w1, w2].map((w) => w.logged("install started").length).every((n) => n > 0)).toBe(true);
+  });
+
+  it("lets two forced installs of one version both succeed, the later one replacing the earlier", async () => {
+    const pkg = await writeGreeter(cluster.drops, "greeter_force", "1.0.0");
+    const results = await Promise.all([a, b].map((node) => node.call("InstallPackage", { uri: pkg.uri, filename: "force.zip", force: true })));
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    expect(published("greeter_force")).toHaveLength(2);
+    const revisions = new Set((await cluster.objects("revisions/greeter_force/1.0.0/")).map((key) => key.split("/")[3]));
+    expect(revisions.size).toBe(1);
+    expect((await greet(a, pkg)).status).toBe(200);
+  });
+
+  it("keeps job status readable across an API node restart", async () => {
+    const pkg = await writeGreeter(cluster.drops, "greeter_restart", "1.0.0");
+    const started = await a.call<{ job_id: string }>("InstallPackageAsync", { uri: pkg.uri, filename: "restart.zip" });
+    await a.stop();
+    a = await cluster.api("api-a");
+    const final = await until(() => a.call<JobStatus>("GetInstallPackageAsyncStatus", { job_id: started.data.job_id }), (r) => r.data?.status === "finished", "the job, read on the restarted node");
+    expect(final.data).toMatchObject({ progress: 100, data: { name: "greeter_restart" } });
+    expect((await greet(a, pkg)).status).toBe(200);
+    const health = await a.health();
+    expect(health.components.queue).toMatchObject({ state: "ok", backend: "redis", redis: "ok", workers: 2 });
+    expect(health.components.storage).toMatchObject({ state: "ok", backend: "s3", reachable: true });
+    expect(await cluster.leftovers(cluster.extensionsOf("api-a"))).toEqual([]);
+  });
+});
