@@ -1,5 +1,7 @@
-// Coalesces the IPC messages sent in one tick into one write: under load this turns
-// many small pipe writes (and wake-ups of the other process) into one.
+// Coalesces the IPC messages sent in one event-loop turn into one write: under load
+// this turns many small pipe writes (and wake-ups of the other process) into one.
+// Results settle in separate libuv callbacks, so a microtask flush would rarely
+// combine them; setImmediate runs once the turn's callbacks are done.
 
 export class MessageBatcher<M> {
   private queue: M[] = [];
@@ -11,7 +13,7 @@ export class MessageBatcher<M> {
     this.queue.push(msg);
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.flush());
+    setImmediate(() => this.flush());
   }
 
   flush(): void {

@@ -32,6 +32,8 @@ export interface SandboxLogger {
 
 const silentLogger: SandboxLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
+const STATS_INTERVAL_MS = 5_000;
+
 export const EMPTY_USAGE: CallUsage = { cpu_ms: 0, wall_ms: 0, heap_peak_bytes: 0, fetch_count: 0, fetch_bytes: 0 };
 
 function hashKey(key: string): number {
@@ -49,6 +51,7 @@ export class SandboxProcessPool implements Sandbox {
   private nextId = 1;
   private rr = 0;
   private started: Promise<void> | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: SandboxOptions,
@@ -75,6 +78,9 @@ export class SandboxProcessPool implements Sandbox {
         );
       }
       await Promise.all(this.processes.map((p) => p.start()));
+      // Warm-isolate counts for health(), refreshed in the background.
+      this.statsTimer = setInterval(() => void this.refreshStats(), STATS_INTERVAL_MS);
+      this.statsTimer.unref();
     })();
     return this.started;
   }
@@ -277,6 +283,7 @@ export class SandboxProcessPool implements Sandbox {
   }
 
   async close(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
     await Promise.all(this.processes.map((p) => p.close()));
   }
 }

@@ -30,6 +30,7 @@ export class SandboxProcess {
   private readyPromise: Promise<void> | null = null;
   private readonly inFlight = new Map<number, InFlight>();
   private stderrTail = "";
+  private fatalSeen = false;
   private closing = false;
   private crashStreak = 0;
   state: SandboxProcessHealth["state"] = "down";
@@ -61,10 +62,15 @@ export class SandboxProcess {
       if (child.connected) child.send(batch);
     });
     this.stderrTail = "";
+    this.fatalSeen = false;
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (text: string) => {
+      const dying = this.fatalSeen;
+      if (text.includes(FATAL_MARKER)) this.fatalSeen = true;
       this.stderrTail = (this.stderrTail + text).slice(-4096);
-      if (!text.includes(FATAL_MARKER)) process.stderr.write(text);
+      // After the fatal marker comes V8's native stack of the dying process: the pool
+      // logs the death once, so that dump stays out of the host's stderr.
+      if (!dying && !text.includes(FATAL_MARKER)) process.stderr.write(text);
     });
     this.readyPromise = new Promise<void>((resolve, reject) => {
       const onMessage = (batch: ChildMessage[]) => {
@@ -118,7 +124,7 @@ export class SandboxProcess {
 
   private died(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
-    const memory = MEMORY_DEATH.test(this.stderrTail);
+    const memory = this.fatalSeen || MEMORY_DEATH.test(this.stderrTail);
     if (!this.closing) this.config.onExit({ pid: child.pid ?? null, code, signal, memory });
     this.child = null;
     this.readyPromise = null;

@@ -45,7 +45,7 @@ export class PluginIsolate {
     private readonly context: ivm.Context,
     private readonly entry: {
       load: ivm.Reference<(fn: unknown, limit: number) => string>;
-      warm: ivm.Reference<() => void>;
+      warm: ivm.Reference<() => Promise<void>>;
       describe: ivm.Reference<() => string>;
       dispatch: ivm.Reference<(...a: string[]) => Promise<string>>;
       abort: ivm.Reference<(callId: string, reason: string) => void>;
@@ -80,7 +80,7 @@ export class PluginIsolate {
       const get = <T>(name: string) => entryRef.get(name, { reference: true }) as Promise<ivm.Reference<T>>;
       const entry = {
         load: await get<(fn: unknown, limit: number) => string>("load"),
-        warm: await get<() => void>("warm"),
+        warm: await get<() => Promise<void>>("warm"),
         describe: await get<() => string>("describe"),
         dispatch: await get<(...a: string[]) => Promise<string>>("dispatch"),
         abort: await get<(callId: string, reason: string) => void>("abort"),
@@ -96,7 +96,7 @@ export class PluginIsolate {
 
   /** Exercises the prelude's common paths once, so a later cold start finds them compiled. */
   async warm(timeoutMs: number): Promise<void> {
-    await this.entry.warm.apply(undefined, [], { timeout: timeoutMs });
+    await this.entry.warm.apply(undefined, [], { timeout: timeoutMs, result: { promise: true } });
   }
 
   /** Evaluates the plugin bundle; returns the code cache when asked to produce one. */

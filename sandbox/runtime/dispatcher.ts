@@ -252,3 +252,32 @@ export function describe(): string {
     return encodeFailure(new CallFailure("InvalidPackage", `reading plugin metadata failed: ${failureOf(err).message}`));
   }
 }
+
+/**
+ * Runs a throwaway plugin through definePlugin, describe and two dispatches (a good
+ * and a bad input), so a spare isolate has compiled the call path before its first
+ * real call. The plugin is removed again.
+ */
+export async function warmDispatch(): Promise<void> {
+  const { z } = sdk;
+  const name = "\u0000warm";
+  const def = sdk.definePlugin({
+    name,
+    config: z.object({ key: z.string().optional() }),
+    tools: {
+      t: sdk.defineTool({
+        input: z.object({ q: z.string(), n: z.number().int().default(1) }),
+        output: z.object({ q: z.string() }),
+        run: async (i: { q: string }) => ({ q: i.q }),
+      }),
+    },
+  }) as unknown as PluginDef;
+  plugins.set(name, def);
+  try {
+    (def as unknown as Record<symbol, () => unknown>)[sdk.DESCRIBE]!();
+    await dispatch("tool", "warm", name, "t", '{"q":"x"}', "null", "");
+    await dispatch("tool", "warm", name, "t", '{"q":1}', "null", "");
+  } finally {
+    plugins.delete(name);
+  }
+}

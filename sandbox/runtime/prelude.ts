@@ -4,7 +4,7 @@
 import { setActiveCall, settleOp } from "./bridge.ts";
 import { makeConsole } from "./console.ts";
 import { cryptoGlobal } from "./crypto.ts";
-import { abort, describe, dispatch, load } from "./dispatcher.ts";
+import { abort, describe, dispatch, load, warmDispatch } from "./dispatcher.ts";
 import { makeFetch, Request, Response } from "./fetch.ts";
 import { installWebGlobals, warmWebGlobals } from "./globals/index.ts";
 import { sdk } from "./modules.ts";
@@ -35,7 +35,7 @@ for (const [name, fn] of Object.entries(timerGlobals)) define(name, fn);
  * Runs the common paths once (web globals; zod parse, safeParse and JSON Schema) so
  * V8 compiles them in a spare isolate, off the hot path (SPEC §9.10).
  */
-function warm(): void {
+function warm(): Promise<void> {
   warmWebGlobals();
   const { z } = sdk;
   const schema = z.object({ query: z.string().min(1), n: z.number().int().default(5), tags: z.array(z.string()).optional() });
@@ -44,6 +44,7 @@ function warm(): void {
   schema.parse({ query: "y" });
   z.toJSONSchema(schema);
   JSON.parse(JSON.stringify({ a: [1, "b"] }));
+  return warmDispatch();
 }
 
 export const entry = {
