@@ -59,7 +59,8 @@ export class CallState {
   ended = false;
   timedOut = false;
   canceled = false;
-  watchdog: NodeJS.Timeout | null = null;
+  /** What the watchdog does when the deadline passes (set by the runner). */
+  onDeadline: (() => void) | null = null;
   /** Called with each refused fetch, for the call's log. */
   onFetchDenied?: (err: Error) => void;
   /** Told of each fetch once the call is over (so its byte count is final), for the call's log. */
@@ -110,7 +111,6 @@ export class CallState {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.watchdog) clearTimeout(this.watchdog);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.#controller?.abort();

@@ -15,6 +15,7 @@ import { errorFromIsolate, errorFromIvm, PluginIsolate, PreludeSource, type Isol
 
 type CallMessage = Extract<ParentMessage, { t: "call" }>;
 const CANCEL_GRACE_MS = 250;
+const WATCHDOG_INTERVAL_MS = 20;
 const LOG_LEVELS = new Set<LogLevel>(["debug", "info", "warn", "error"]);
 
 export class SandboxChild {
@@ -26,6 +27,7 @@ export class SandboxChild {
   private readonly ops: HostOps;
   private readonly origins = new WeakMap<CallState, readonly string[]>();
   private readonly hooks: IsolateHooks;
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: SandboxOptions,
@@ -60,6 +62,16 @@ export class SandboxChild {
 
   start(): void {
     this.cache.refillSpare();
+    // One watchdog sweep for all calls (cheaper than a timer per call on the hot path).
+    this.watchdog = setInterval(() => this.sweep(), WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const call of this.byId.values()) {
+      if (!call.ended && now >= call.deadline) call.onDeadline?.();
+    }
   }
 
   handle(msg: ParentMessage): void {
@@ -135,7 +147,7 @@ export class SandboxChild {
     this.origins.set(call, warm.fetchOrigins);
     this.calls.set(call.callId, call);
     this.byId.set(call.id, call);
-    call.watchdog = setTimeout(() => this.timeout(call, warm), this.options.timeout_ms);
+    call.onDeadline = () => this.timeout(call, warm);
     let outcome: { ok: true; json: string } | { ok: false; error: RuntimeError };
     try {
       const text = await warm.isolate.dispatch(
@@ -183,7 +195,7 @@ export class SandboxChild {
 
   /** The watchdog: past the deadline the isolate is disposed, whatever it is doing. */
   private timeout(call: CallState, warm: WarmIsolate): void {
-    if (call.ended) return;
+    if (call.ended || call.timedOut) return;
     call.timedOut = true;
     this.cache.remove(warm);
     warm.isolate.dispose("timeout");
@@ -251,6 +263,7 @@ export class SandboxChild {
   }
 
   async close(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
     for (const call of this.calls.values()) call.end();
     await this.cache.close();
     await this.fetchBridge.close();
