@@ -20,14 +20,14 @@ import { QuickJsPluginContext } from "./quickjs-plugin-context.ts";
 ensureNodeFlags(["--no-node-snapshot"]);
 
 const QUICK = process.env.BENCH_QUICK === "1";
-const SANDBOX_STARTS = Number(process.env.BENCH_COLD ?? (QUICK ? 8 : 40));
+const SANDBOX_STARTS = Number(process.env.BENCH_COLD ?? (QUICK ? 8 : 25));
 const SNAPSHOT_STARTS = QUICK ? 5 : 20;
-const QUICKJS_STARTS = QUICK ? 3 : 10;
+const QUICKJS_STARTS = QUICK ? 3 : 6;
 /**
  * Time for the sandbox to pre-warm its next spare isolate between starts (it begins
  * 100 ms after a cold start and takes tens of ms), so no start waits for one.
  */
-const SPARE_REFILL_MS = 400;
+const SPARE_REFILL_MS = 300;
 const LIBRARY_BYTES = 380_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,8 @@
 // bench/http: RunPluginTool on a warm echo tool against a bare Hono route (on
 // @hono/node-server) answering the same JSON, each server in its own process, both
-// loaded by autocannon from this process on loopback with the same connections and
-// duration (rounds alternate, so load from elsewhere falls on both). Then SSE chunks/s:
+// warmed up, then loaded by autocannon from this process on loopback with the same
+// connections and duration (rounds alternate, so load from elsewhere falls on both).
+// Then SSE chunks/s:
 // clients reading the stream of a tool that yields N chunks.
 // Judged (SPEC §10): ours ≥ 60 % of the bare route's requests/s.
 // Run: npm run bench -- http   (BENCH_QUICK=1 for a short smoke run)
@@ -20,9 +21,9 @@ import { freePort, startRuntimeProcess } from "../runtime-process.ts";
 const QUICK = process.env.BENCH_QUICK === "1";
 const CONNECTIONS = 10;
 const SECONDS = QUICK ? 2 : 5;
-const ROUNDS = QUICK ? 1 : 2;
-/** autocannon before each measured run, so both servers are JIT-warm (Hono's route needs a few thousand requests). */
-const WARMUP_SECONDS = QUICK ? 1 : 2;
+const ROUNDS = QUICK ? 1 : 3;
+/** autocannon on each server before the measured rounds: a fresh server needs seconds of load to be JIT-warm. */
+const WARMUP_SECONDS = QUICK ? 2 : 3;
 const SSE_CHUNKS = QUICK ? 2_000 : 10_000;
 const SSE_STREAMS = [1, 4] as const;
 const PATH = "/v1/RunPluginTool";
@@ -36,7 +37,7 @@ interface Server {
 
 async function startBareServer(): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", BARE_SERVER, String(port)], { stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), BARE_SERVER, String(port)], { stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const origin = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
@@ -63,7 +64,7 @@ function callBody(stream: boolean, tool = "echo", input = ECHO_INPUT): string {
 
 async function main(): Promise<void> {
   printMachineFacts("http", QUICK);
-  console.log(`  autocannon: ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} round(s), each server in its own process`);
+  console.log(`  autocannon: ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s of warm-up, ${ROUNDS} round(s), each server in its own process`);
   const root = await mkdtemp(join(tmpdir(), "hiagent-bench-http-"));
   const extensionsDir = join(root, "extensions");
   try {
@@ -74,24 +75,25 @@ async function main(): Promise<void> {
       await builder.close();
     }
 
+    // Both servers stay up for every round (an idle one costs nothing), so each is JIT-warm
+    // from its warm-up on and the rounds alternate between two steady servers.
+    const bare = await startBareServer();
+    // Default config (2 sandbox processes, logging at info), logs to /dev/null.
+    const runtime = await startRuntimeProcess({ cwd: root, env: { HIAGENT_EXTENSIONS_DIR: extensionsDir } });
     const runs: { server: string; r: Throughput }[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const bare = await startBareServer();
-      try {
-        await loadWithAutocannon(`${bare.origin}${PATH}`, callBody(false), { connections: CONNECTIONS, seconds: WARMUP_SECONDS });
-        runs.push({ server: "bare Hono route", r: await loadWithAutocannon(`${bare.origin}${PATH}`, callBody(false), { connections: CONNECTIONS, seconds: SECONDS }) });
-      } finally {
-        await bare.close();
+    try {
+      const targets = [
+        { server: "bare Hono route", url: `${bare.origin}${PATH}` },
+        { server: "runtime RunPluginTool", url: `${runtime.url}${PATH}` },
+      ];
+      await postLatency(runtime.url, PATH, callBody(false), 200);
+      for (const t of targets) await loadWithAutocannon(t.url, callBody(false), { connections: CONNECTIONS, seconds: WARMUP_SECONDS });
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of targets) runs.push({ server: t.server, r: await loadWithAutocannon(t.url, callBody(false), { connections: CONNECTIONS, seconds: SECONDS }) });
       }
-      // Default config (2 sandbox processes, logging at info), logs to /dev/null.
-      const runtime = await startRuntimeProcess({ cwd: root, env: { HIAGENT_EXTENSIONS_DIR: extensionsDir } });
-      try {
-        await postLatency(runtime.url, PATH, callBody(false), 200);
-        await loadWithAutocannon(`${runtime.url}${PATH}`, callBody(false), { connections: CONNECTIONS, seconds: WARMUP_SECONDS });
-        runs.push({ server: "runtime RunPluginTool", r: await loadWithAutocannon(`${runtime.url}${PATH}`, callBody(false), { connections: CONNECTIONS, seconds: SECONDS }) });
-      } finally {
-        await runtime.close();
-      }
+    } finally {
+      await bare.close();
+      await runtime.close();
     }
     printTable(
       `Requests/s, autocannon from a second process (${CONNECTIONS} connections, ${SECONDS} s)`,
@@ -100,18 +102,18 @@ async function main(): Promise<void> {
     );
 
     // SSE: a fresh runtime, so the stream figures do not inherit the load above.
-    const runtime = await startRuntimeProcess({ cwd: root, env: { HIAGENT_EXTENSIONS_DIR: extensionsDir } });
+    const sseRuntime = await startRuntimeProcess({ cwd: root, env: { HIAGENT_EXTENSIONS_DIR: extensionsDir } });
     const sseRows: (string | number)[][] = [];
     try {
       const sseBody = callBody(true, "count", JSON.stringify({ n: SSE_CHUNKS }));
-      await readSseStreams(runtime.url, PATH, callBody(true, "count", JSON.stringify({ n: 100 })), 1);
+      await readSseStreams(sseRuntime.url, PATH, callBody(true, "count", JSON.stringify({ n: 100 })), 1);
       for (const streams of SSE_STREAMS) {
-        const r = await readSseStreams(runtime.url, PATH, sseBody, streams);
+        const r = await readSseStreams(sseRuntime.url, PATH, sseBody, streams);
         if (r.chunks !== SSE_CHUNKS * streams) throw new Error(`expected ${SSE_CHUNKS * streams} chunks, read ${r.chunks}`);
         sseRows.push([String(streams), String(SSE_CHUNKS), r.seconds * 1000, r.chunksPerSec]);
       }
     } finally {
-      await runtime.close();
+      await sseRuntime.close();
     }
     printTable(`SSE: streams of ${SSE_CHUNKS.toLocaleString("en-US")} chunks ({"i": n}) read to their end event`, ["streams at once", "chunks each", "ms", "chunks/s"], sseRows);
 

@@ -18,7 +18,7 @@ import { startRuntimeProcess, type RuntimeProcess } from "../runtime-process.ts"
 const QUICK = process.env.BENCH_QUICK === "1";
 const COUNTS = [1, 100, 1000] as const;
 const BATCH = QUICK ? 250 : 500;
-const ROUNDS = QUICK ? 4 : 10;
+const ROUNDS = QUICK ? 4 : 6;
 const LIST_CALLS = QUICK ? 5 : 20;
 const PREFIX = "bench_scale_";
 

@@ -1,4 +1,6 @@
-// The job module's public face.
+// The job module's public face. The Redis backend (redis-*.ts: RedisJobQueue for API
+// nodes, used by the workers in host/worker/) is imported by path where it is needed,
+// so the embedded defaults never load the Redis clients.
 export { EmbeddedJobQueue, type EmbeddedJobQueueOptions } from "./embedded-job-queue.ts";
 export type { InstallContext, InstallRunner, JobQueue, JobSnapshot, QueueHealth } from "./job-queue.ts";
 export {

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 import BeeQueue from "bee-queue";
-import { connectRedis, type ConnectionRole, type RedisClient, type RedisConfig } from "./redis-connection.ts";
+import { Redis } from "ioredis";
+import { awaitRedisReady, connectRedis, describeRedis, type ConnectionRole, type RedisClient, type RedisConfig } from "./redis-connection.ts";
 import { INSTALL_QUEUE, type RedisKeys } from "./redis-keys.ts";
 import { isNoScriptError } from "./redis-scripts.ts";
 
@@ -31,6 +32,8 @@ function beeQueueScripts(): Map<string, string> {
   }
   return beeScripts;
 }
+
+const CONNECT_TIMEOUT_MS = 5000;
 
 type Callback = (err: Error | null, result?: unknown) => void;
 type EvalArgs = [string, number, ...(string | number)[]];
@@ -63,10 +66,35 @@ export interface BeeQueueOptions {
   stallIntervalMs?: number;
 }
 
-export function openBeeQueue({ redis, role, keys, isWorker, stallIntervalMs }: BeeQueueOptions): InstallBeeQueue {
+/**
+ * bee-queue uses a ready-made client only if `client.constructor.name` is "Redis";
+ * anything else it takes for connection options, and then silently connects a
+ * node-redis client to localhost:6379. ioredis 6 copies EventEmitter's prototype,
+ * `constructor` included, onto its classes (and a Cluster is not named Redis anyway),
+ * so the client is given the name bee-queue looks for. ioredis itself tells a cluster
+ * by its `isCluster` flag, not by this name.
+ */
+export function presentToBeeQueue(client: RedisClient): void {
+  Object.defineProperty(client, "constructor", { value: Redis, configurable: true, writable: true });
+  if (client.constructor.name !== "Redis") throw new Error("bee-queue would not accept this Redis client");
+}
+
+/**
+ * Connects, then opens the queue. bee-queue's own connect gives up for good on the
+ * first connection error (and leaves that rejection unhandled), so the queue is made
+ * only once its connection is ready.
+ */
+export async function openBeeQueue({ redis, role, keys, isWorker, stallIntervalMs }: BeeQueueOptions): Promise<InstallBeeQueue> {
   const client = connectRedis(redis, role);
+  presentToBeeQueue(client);
   recoverFromNoScript(client);
-  return new BeeQueue<BeeJobData>(INSTALL_QUEUE, {
+  try {
+    await awaitRedisReady(client, CONNECT_TIMEOUT_MS, describeRedis(redis));
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
+  const queue = new BeeQueue<BeeJobData>(INSTALL_QUEUE, {
     // bee-queue accepts a ready-made ioredis client (it only types node-redis ones).
     redis: client as unknown as NonNullable<BeeQueue.QueueSettings["redis"]>,
     quitCommandClient: true,
@@ -81,4 +109,6 @@ export function openBeeQueue({ redis, role, keys, isWorker, stallIntervalMs }: B
     removeOnFailure: true,
     ...(stallIntervalMs === undefined ? {} : { stallInterval: stallIntervalMs }),
   });
+  await queue.ready();
+  return queue;
 }

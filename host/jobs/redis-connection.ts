@@ -27,7 +27,7 @@ export interface ConnectionRole {
 export type RedisConnectionPlan =
   | { kind: "single"; options: RedisOptions }
   | { kind: "sentinel"; options: RedisOptions }
-  | { kind: "cluster"; nodes: RedisHost[]; options: NonNullable<ConstructorParameters<typeof BeeCompatibleCluster>[1]> };
+  | { kind: "cluster"; nodes: RedisHost[]; options: NonNullable<ConstructorParameters<typeof Cluster<"legacy">>[1]> };
 
 /** "h1:p1,h2:p2" (or "[::1]:7000") → hosts; an entry without a port takes `defaultPort`. */
 export function parseRedisHosts(host: string, defaultPort: number): RedisHost[] {
@@ -99,20 +99,19 @@ export function planRedisConnection(config: RedisConfig, role: ConnectionRole): 
   }
 }
 
-/**
- * ioredis' Cluster, under the name bee-queue checks to accept a ready-made client
- * (it takes anything not named `Redis` for connection options).
- */
-class BeeCompatibleCluster extends Cluster {}
-Object.defineProperty(BeeCompatibleCluster, "name", { value: "Redis" });
-
 export function connectRedis(config: RedisConfig, role: ConnectionRole): RedisClient {
   const plan = planRedisConnection(config, role);
-  const client = plan.kind === "cluster" ? new BeeCompatibleCluster(plan.nodes, plan.options) : new Redis(plan.options);
+  const client = plan.kind === "cluster" ? new Cluster(plan.nodes, plan.options) : new Redis(plan.options);
   // Connection errors are followed by reconnects and surface as failed commands; callers
   // that want them logged add their own listener. Without any, ioredis prints each one.
   client.on("error", () => undefined);
   return client;
+}
+
+/** Closes a connection: QUIT when connected, else just drop it (QUIT would wait for a Redis that is away). */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  if (client.status === "ready") await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
 }
 
 /** Waits for the first connection; a clear startup error instead of commands hanging. */

@@ -8,7 +8,7 @@ import type { Logger } from "../logging/logger.ts";
 import { isTerminal, type InstallRequest } from "./job-model.ts";
 import type { JobQueue, JobSnapshot, QueueHealth } from "./job-queue.ts";
 import { openBeeQueue, type InstallBeeQueue } from "./redis-bee-queue.ts";
-import { awaitRedisReady, connectRedis, describeRedis, redisKeyPrefix, type RedisClient, type RedisConfig } from "./redis-connection.ts";
+import { awaitRedisReady, closeRedis, connectRedis, describeRedis, redisKeyPrefix, type RedisClient, type RedisConfig } from "./redis-connection.ts";
 import { RedisJobStore, snapshotOf, type JobRecord } from "./redis-job-store.ts";
 import { RedisJobSubmitter } from "./redis-job-submitter.ts";
 import { RedisJobWatcher } from "./redis-job-watcher.ts";
@@ -30,6 +30,12 @@ export interface RedisJobQueueOptions {
   redis: RedisConfig;
   jobs: JobsConfig;
   logger?: Logger;
+  /**
+   * The connection to subscribe on; one of its own when omitted. Sharing it with the
+   * package events keeps their order: a "published" event is seen before the end of
+   * the job that published it.
+   */
+  subscriber?: RedisClient;
 }
 
 export class RedisJobQueue implements JobQueue {
@@ -65,21 +71,21 @@ export class RedisJobQueue implements JobQueue {
     // API requests fail fast (QueueUnavailable) rather than hang while Redis is away.
     const role = { name: "hiagent:api", maxRetriesPerRequest: 2 };
     const client = connectRedis(options.redis, role);
-    const subscriber = connectRedis(options.redis, { ...role, name: "hiagent:api-events" });
-    const bee = openBeeQueue({ redis: options.redis, role, keys, isWorker: false });
+    const subscriber = options.subscriber ?? connectRedis(options.redis, { ...role, name: "hiagent:api-events" });
     const onError = (err: Error): void => options.logger?.debug({ err: err.message }, "install queue: redis error");
     client.on("error", onError);
-    bee.on("error", onError);
+    let bee: InstallBeeQueue | null = null;
     try {
       await awaitRedisReady(client, CONNECT_TIMEOUT_MS, describeRedis(options.redis));
-      await bee.ready();
+      bee = await openBeeQueue({ redis: options.redis, role, keys, isWorker: false });
+      bee.on("error", onError);
       const watcher = await RedisJobWatcher.start(subscriber, keys, options.logger);
       const queue = new RedisJobQueue({ client, bee, watcher, keys, options });
       await queue.#refreshHealth();
       return queue;
     } catch (err) {
       for (const c of [client, subscriber]) c.disconnect();
-      await bee.close(100).catch(() => undefined);
+      await bee?.close(100).catch(() => undefined);
       throw err;
     }
   }
@@ -163,7 +169,7 @@ export class RedisJobQueue implements JobQueue {
     this.#submitter.stop();
     await this.#watcher.close();
     await this.#bee.close(1000).catch(() => undefined);
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    await closeRedis(this.#client);
   }
 
   /** Resolves with the final snapshot once the job has ended; rejects when `signal` aborts first. */

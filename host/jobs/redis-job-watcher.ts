@@ -3,7 +3,7 @@
 // connection was down is lost for good.
 import type { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.ts";
-import type { RedisClient } from "./redis-connection.ts";
+import { closeRedis, type RedisClient } from "./redis-connection.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 
 const POLL_MS = 1000;
@@ -57,7 +57,7 @@ export class RedisJobWatcher {
     if (this.#poll !== null) clearInterval(this.#poll);
     this.#poll = null;
     this.#checks.clear();
-    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect());
+    await closeRedis(this.#subscriber);
   }
 
   #run(id: string): void {

@@ -45,7 +45,8 @@ export class NodeHeartbeat {
   async stop(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    await this.#client.zrem(this.#keys.nodes, this.id).catch(() => undefined);
+    // Without a connection, the entry simply ages out; a command would wait for Redis.
+    if (this.#client.status === "ready") await this.#client.zrem(this.#keys.nodes, this.id).catch(() => undefined);
   }
 
   async #beat(): Promise<void> {

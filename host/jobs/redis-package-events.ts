@@ -4,7 +4,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.ts";
 import { PackageEventSchema, type PackageEvent, type PackageEventHandlers, type PackageEvents } from "../package/package-events.ts";
-import type { RedisClient } from "./redis-connection.ts";
+import { closeRedis, type RedisClient } from "./redis-connection.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 
 export class RedisPackageEvents implements PackageEvents {
@@ -51,6 +51,6 @@ export class RedisPackageEvents implements PackageEvents {
   }
 
   async close(): Promise<void> {
-    await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect());
+    if (this.#subscriber !== null) await closeRedis(this.#subscriber);
   }
 }

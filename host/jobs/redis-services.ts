@@ -2,7 +2,7 @@
 // only enqueues), this node's heartbeat, the package locks and the package events.
 import type { JobsConfig } from "../config/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { awaitRedisReady, connectRedis, describeRedis, type RedisConfig } from "./redis-connection.ts";
+import { awaitRedisReady, closeRedis, connectRedis, describeRedis, type RedisConfig } from "./redis-connection.ts";
 import { RedisJobQueue } from "./redis-job-queue.ts";
 import { NodeHeartbeat, newNodeId } from "./redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "./redis-package-events.ts";
@@ -17,14 +17,15 @@ export interface RedisServices {
 
 /** Connects (failing fast when Redis is unreachable); every connection is closed through `closers`. */
 export async function connectRedisServices(redis: RedisConfig, jobs: JobsConfig, logger: Logger, closers: (() => Promise<void>)[]): Promise<RedisServices> {
-  const queue = await RedisJobQueue.connect({ redis, jobs, logger: logger.child({ component: "jobs" }) });
+  const role = { name: "hiagent:api-packages", maxRetriesPerRequest: 2 };
+  // One subscription connection for job and package events, so they arrive in the order sent.
+  const subscriber = connectRedis(redis, { ...role, name: "hiagent:api-events" });
+  const queue = await RedisJobQueue.connect({ redis, jobs, logger: logger.child({ component: "jobs" }), subscriber });
   closers.push(() => queue.close());
   const nodeId = newNodeId("api");
-  const role = { name: "hiagent:api-packages", maxRetriesPerRequest: 2 };
   const client = connectRedis(redis, role);
-  const subscriber = connectRedis(redis, { ...role, name: "hiagent:api-package-events" });
   client.on("error", (err: Error) => logger.debug({ err: err.message }, "packages: redis error"));
-  closers.push(() => client.quit().then(() => undefined, () => client.disconnect()));
+  closers.push(() => closeRedis(client));
   const events = new RedisPackageEvents({ client, subscriber, keys: queue.keys, origin: nodeId, logger });
   closers.push(() => events.close());
   await awaitRedisReady(client, 5000, describeRedis(redis));

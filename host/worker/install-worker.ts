@@ -9,7 +9,7 @@ import { RuntimeError } from "../../sandbox/errors.ts";
 import type { JobsConfig } from "../config/index.ts";
 import type { InstallContext, InstallRequest, InstalledPackage } from "../jobs/index.ts";
 import { openBeeQueue, type BeeJobData, type InstallBeeQueue } from "../jobs/redis-bee-queue.ts";
-import { awaitRedisReady, connectRedis, describeRedis, redisKeyPrefix, type RedisClient, type RedisConfig } from "../jobs/redis-connection.ts";
+import { awaitRedisReady, closeRedis, connectRedis, describeRedis, redisKeyPrefix, type RedisClient, type RedisConfig } from "../jobs/redis-connection.ts";
 import { RedisJobStore } from "../jobs/redis-job-store.ts";
 import { RedisJobSubmitter } from "../jobs/redis-job-submitter.ts";
 import { RedisKeys } from "../jobs/redis-keys.ts";
@@ -46,7 +46,10 @@ interface Run {
   why: StopReason | null;
 }
 
+/** A worker waits for Redis to come back rather than fail its job. */
+const WORKER_ROLE = { name: "hiagent:worker", maxRetriesPerRequest: null };
 const POLL_MS = 1000;
+const CLAIM_ATTEMPTS = 10;
 const CLOSE_TIMEOUT_MS = 30_000;
 
 export class InstallWorker {
@@ -54,9 +57,9 @@ export class InstallWorker {
   readonly #options: InstallWorkerOptions;
   readonly #client: RedisClient;
   readonly #subscriber: RedisClient;
-  readonly #bee: InstallBeeQueue;
+  #bee: InstallBeeQueue | null = null;
+  #submitter: RedisJobSubmitter | null = null;
   readonly #store: RedisJobStore;
-  readonly #submitter: RedisJobSubmitter;
   readonly #heartbeat: NodeHeartbeat;
   readonly #runs = new Map<string, Run>();
   #closed = false;
@@ -64,13 +67,9 @@ export class InstallWorker {
   private constructor(options: InstallWorkerOptions) {
     this.#options = options;
     this.keys = new RedisKeys(redisKeyPrefix(options.redis));
-    // A worker waits for Redis to come back rather than fail its job.
-    const role = { name: "hiagent:worker", maxRetriesPerRequest: null };
-    this.#client = connectRedis(options.redis, role);
-    this.#subscriber = connectRedis(options.redis, { ...role, name: "hiagent:worker-cancel" });
-    this.#bee = openBeeQueue({ redis: options.redis, role, keys: this.keys, isWorker: true, stallIntervalMs: options.stallIntervalMs ?? 5000 });
+    this.#client = connectRedis(options.redis, WORKER_ROLE);
+    this.#subscriber = connectRedis(options.redis, { ...WORKER_ROLE, name: "hiagent:worker-cancel" });
     this.#store = new RedisJobStore(this.#client, this.keys, options.jobs);
-    this.#submitter = new RedisJobSubmitter(this.#client, this.#bee, this.keys, options.logger);
     this.#heartbeat = new NodeHeartbeat(this.#client, this.keys, options.nodeId, options.logger);
   }
 
@@ -93,11 +92,11 @@ export class InstallWorker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#submitter.stop();
+    this.#submitter?.stop();
     for (const run of this.#runs.values()) this.#stop(run, "shutdown");
-    await this.#bee.close(CLOSE_TIMEOUT_MS).catch((err: unknown) => this.#options.logger?.warn({ err }, "install worker: bee-queue did not close cleanly"));
+    await this.#bee?.close(CLOSE_TIMEOUT_MS).catch((err: unknown) => this.#options.logger?.warn({ err }, "install worker: bee-queue did not close cleanly"));
     await this.#heartbeat.stop();
-    for (const client of [this.#subscriber, this.#client]) await client.quit().catch(() => client.disconnect());
+    for (const client of [this.#subscriber, this.#client]) await closeRedis(client);
   }
 
   async #start(): Promise<void> {
@@ -105,29 +104,37 @@ export class InstallWorker {
     const onError = (err: Error): void => logger?.warn({ err: err.message }, "install worker: redis error");
     this.#client.on("error", onError);
     this.#subscriber.on("error", onError);
-    this.#bee.on("error", onError);
-    this.#bee.on("stalled", (beeId: string) => logger?.warn({ bee_id: beeId }, "a stalled install was handed back to the queue"));
     await awaitRedisReady(this.#client, 5000, describeRedis(redis));
+    const stallInterval = this.#options.stallIntervalMs ?? 5000;
+    const bee = await openBeeQueue({ redis, role: WORKER_ROLE, keys: this.keys, isWorker: true, stallIntervalMs: stallInterval });
+    this.#bee = bee;
+    bee.on("error", onError);
+    bee.on("stalled", (beeId: string) => logger?.warn({ bee_id: beeId }, "a stalled install was handed back to the queue"));
+    const submitter = new RedisJobSubmitter(this.#client, bee, this.keys, logger);
+    this.#submitter = submitter;
     await this.#heartbeat.start();
     this.#subscriber.on("message", (channel: string, id: string) => {
       const run = this.#runs.get(id);
       if (channel === this.keys.channel("cancel") && run !== undefined) this.#stop(run, "cancel");
     });
     await this.#subscriber.subscribe(this.keys.channel("cancel"));
-    await this.#bee.ready();
-    const stallInterval = this.#options.stallIntervalMs ?? 5000;
     // Every worker checks: a job whose worker died is found only if someone looks.
-    void this.#bee.checkStalledJobs(Math.floor(stallInterval / 2)).catch(onError);
-    this.#bee.process(jobs.concurrency, (job) => this.#handle(job.id, job.data));
-    this.#submitter.startSweeping();
+    void bee.checkStalledJobs(Math.floor(stallInterval / 2)).catch(onError);
+    bee.process(jobs.concurrency, (job) => this.#handle(job.id, job.data));
+    submitter.startSweeping();
     logger?.info({ concurrency: jobs.concurrency, node: this.#options.nodeId }, "install worker ready");
   }
 
   async #handle(beeId: string, data: BeeJobData | undefined): Promise<void> {
     const id = data?.job_id;
-    if (typeof id !== "string" || this.#closed) return;
-    const { logger, nodeId } = this.#options;
-    const claim = await this.#store.claim(id, nodeId, beeId);
+    if (typeof id !== "string") return;
+    if (this.#closed) {
+      // Delivered as we shut down: back to the pending set, for another node's sweep to submit.
+      await this.#client.zadd(this.keys.pendingJobs, Date.now(), id);
+      return;
+    }
+    const { logger } = this.#options;
+    const claim = await this.#claim(id, beeId);
     if (claim === null) {
       logger?.debug({ job_id: id }, "skipped a job that is no longer queued");
       return;
@@ -167,6 +174,22 @@ export class InstallWorker {
     }
   }
 
+  /**
+   * Claims the job, trying again while Redis is unreachable: a handler that threw here
+   * would have bee-queue drop the delivery, leaving our record without a worker. A
+   * claim retried after a lost reply finds its own delivery and takes it over.
+   */
+  async #claim(id: string, beeId: string): Promise<{ attempt: number; cancel: boolean } | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#store.claim(id, this.#options.nodeId, beeId);
+      } catch (err) {
+        if (attempt >= CLAIM_ATTEMPTS || this.#closed) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+
   /** Records how a run that threw ended, according to why it was stopped. */
   async #ended(id: string, run: Run, err: unknown): Promise<void> {
     const { logger } = this.#options;
@@ -198,7 +221,7 @@ export class InstallWorker {
   /** Queues the job again for another worker (pending first, so a crash right after loses nothing). */
   async #handBack(id: string, attempt: number): Promise<void> {
     if (!(await this.#store.requeue(id, attempt))) return;
-    await this.#submitter.submit(id).catch(() => undefined); // else the sweep of another node submits it
+    await this.#submitter?.submit(id).catch(() => undefined); // else the sweep of another node submits it
     this.#options.logger?.info({ job_id: id }, "install handed back to the queue (worker shutting down)");
   }
 

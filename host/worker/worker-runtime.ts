@@ -5,7 +5,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { createSandbox } from "../../sandbox/index.ts";
 import type { Config } from "../config/index.ts";
-import { awaitRedisReady, connectRedis, describeRedis, redisKeyPrefix } from "../jobs/redis-connection.ts";
+import { awaitRedisReady, closeRedis, connectRedis, describeRedis, redisKeyPrefix } from "../jobs/redis-connection.ts";
 import { RedisKeys } from "../jobs/redis-keys.ts";
 import { newNodeId } from "../jobs/redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "../jobs/redis-package-events.ts";
@@ -47,7 +47,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
 
     const client = connectRedis(redis, { name: "hiagent:worker-locks", maxRetriesPerRequest: null });
     client.on("error", (err: Error) => logger.debug({ err: err.message }, "worker: redis error"));
-    closers.push(() => client.quit().then(() => undefined, () => client.disconnect()));
+    closers.push(() => closeRedis(client));
     await awaitRedisReady(client, 5000, describeRedis(redis));
     const keys = new RedisKeys(redisKeyPrefix(redis));
 

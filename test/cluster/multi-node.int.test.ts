@@ -1,12 +1,13 @@
 // Two API nodes and two workers as real processes, sharing one Redis and one S3
 // server: a package installed through one node runs on the other, deletes reach
 // every node within a second, listings agree, racing installs of one version end
-// with one winner, and job status outlives an API restart.
+// with one winner, a cancel through one node stops a worker's build, and job status
+// outlives an API restart.
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestCluster, until } from "./cluster-harness.ts";
-import { writeGreeter, type PackageFile } from "./cluster-packages.ts";
+import { writeGreeter, writeSlow, type PackageFile } from "./cluster-packages.ts";
 import type { NodeProcess } from "./node-process.ts";
 
 let cluster: TestCluster;
@@ -111,6 +112,24 @@ describe("a deployment of two API nodes and two workers", () => {
     const revisions = new Set((await cluster.objects("revisions/greeter_force/1.0.0/")).map((key) => key.split("/")[3]));
     expect(revisions.size).toBe(1);
     expect((await greet(a, pkg)).status).toBe(200);
+  });
+
+  it("cancels through node B an install running on a worker for node A, leaving nothing; a retry then finishes it", async () => {
+    const pkg = await writeSlow(cluster.drops, "slow_cancel", "1.0.0", 3000);
+    const started = await a.call<{ job_id: string }>("InstallPackageAsync", { uri: pkg.uri, filename: "slow.zip" });
+    const jobId = started.data.job_id;
+    const status = () => b.call<JobStatus>("GetInstallPackageAsyncStatus", { job_id: jobId });
+    await until(status, (r) => r.data?.stage === "inspect", "the install to reach the inspect stage");
+    expect(await b.call("CancelInstallPackage", { job_id: jobId })).toMatchObject({ status: 200, data: null, error: null });
+    expect((await status()).data).toMatchObject({ status: "canceled" });
+    expect(await cluster.objects()).not.toContainEqual(expect.stringContaining("/slow_cancel/"));
+    const scratch = await readdir(path.join(cluster.workersDir, ".workers"));
+    for (const worker of scratch) expect(await cluster.leftovers(path.join(cluster.workersDir, ".workers", worker))).toEqual([]);
+
+    expect((await a.call("RetryInstallPackage", { job_id: jobId })).status).toBe(200);
+    const final = await until(status, (r) => r.data?.status === "finished", "the retried install to finish");
+    expect(final.data).toMatchObject({ progress: 100, data: { name: "slow_cancel" } });
+    expect(published("slow_cancel")).toHaveLength(1);
   });
 
   it("keeps job status readable across an API node restart", async () => {

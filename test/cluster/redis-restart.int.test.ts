@@ -4,6 +4,7 @@
 // any manual step, although Redis has forgotten every Lua script (NOSCRIPT).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RedisServerProcess } from "../host/jobs/redis-server-process.ts";
+import { keysOn, TEST_REDIS_PORT } from "../host/jobs/redis-test-env.ts";
 import { TestCluster, until } from "./cluster-harness.ts";
 import { writeGreeter, writeSlow } from "./cluster-packages.ts";
 import type { NodeProcess } from "./node-process.ts";
@@ -56,4 +57,7 @@ it("recovers from a Redis restart mid-install without manual steps", async () =>
   expect((await api.call("RunPluginTool", { pkg: after.name, version: after.version, plugin: "Greeter", tool: "greet", input: { who: "y" } })).status).toBe(200);
   const health = await until(() => api.health(), (h) => h.components.queue?.state === "ok", "the queue to report ok", 10_000, 200);
   expect(health.components.queue).toMatchObject({ redis: "ok", workers: 1 });
+  // Everything, bee-queue's keys included, lives on the restarted server.
+  expect(await keysOn(redis.port, `${cluster.prefix}:bq:install:`)).not.toEqual([]);
+  expect(await keysOn(TEST_REDIS_PORT, cluster.prefix)).toEqual([]);
 }, 120_000);

@@ -12,19 +12,26 @@ import { RedisPackageLock } from "../../../host/jobs/redis-package-lock.ts";
 import { InstallWorker } from "../../../host/worker/install-worker.ts";
 import { describeJobQueueConformance } from "./job-queue-conformance.ts";
 import { RedisClusterProcess } from "./redis-cluster-process.ts";
-import { redisConfig, uniquePrefix } from "./redis-test-env.ts";
+import { keysOn, redisConfig, TEST_REDIS_PORT, uniquePrefix } from "./redis-test-env.ts";
 
 let cluster: RedisClusterProcess;
 let queues = 0;
+const prefixes: string[] = [];
 
 beforeAll(async () => {
   cluster = await RedisClusterProcess.start();
 }, 60_000);
 afterAll(async () => {
   await cluster?.stop();
+  // Every key went to the cluster: none leaked to a default server.
+  for (const prefix of prefixes) expect(await keysOn(TEST_REDIS_PORT, prefix)).toEqual([]);
 });
 
-const clusterConfig = () => redisConfig(`${uniquePrefix("cluster")}-${++queues}`, 0, { cluster_type: "cluster", host: cluster.seeds });
+function clusterConfig() {
+  const config = redisConfig(`${uniquePrefix("cluster")}-${++queues}`, 0, { cluster_type: "cluster", host: cluster.seeds });
+  prefixes.push(redisKeyPrefix(config));
+  return config;
+}
 
 class QueueWithWorker implements JobQueue {
   constructor(
@@ -61,9 +68,15 @@ describeJobQueueConformance("redis cluster + bee-queue", async (runner: InstallR
   return new QueueWithWorker(await RedisJobQueue.connect({ redis, jobs }), worker);
 });
 
+const keysOf = (redis: ReturnType<typeof clusterConfig>) => new RedisKeys(redisKeyPrefix(redis));
+/** The hash tag a key is placed by (the whole key when it has none). */
+const slotOf = (key: string) => /\{([^}]+)\}/.exec(key)?.[1] ?? key;
+
 describe("package locks on a Redis cluster", () => {
   it("keeps every key of a deployment in one hash slot and fences a second holder", async () => {
     const redis = clusterConfig();
+    const slots = new Set([keysOf(redis).job("x"), keysOf(redis).beeQueueKey("waiting"), keysOf(redis).lock("calc", "1.0.0"), keysOf(redis).nodes].map(slotOf));
+    expect(slots.size).toBe(1);
     expect(redisKeyPrefix(redis)).toMatch(/^\{.+\}$/);
     const client = connectRedis(redis, { name: "test", maxRetriesPerRequest: 2 });
     const keys = new RedisKeys(redisKeyPrefix(redis));

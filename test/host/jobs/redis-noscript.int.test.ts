@@ -7,12 +7,12 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobsConfigSchema } from "../../../host/config/config-schema.ts";
 import type { InstallRunner } from "../../../host/jobs/index.ts";
-import { recoverFromNoScript } from "../../../host/jobs/redis-bee-queue.ts";
+import { presentToBeeQueue, recoverFromNoScript } from "../../../host/jobs/redis-bee-queue.ts";
 import { RedisJobQueue } from "../../../host/jobs/redis-job-queue.ts";
 import { newNodeId } from "../../../host/jobs/redis-node-heartbeat.ts";
 import { InstallWorker } from "../../../host/worker/install-worker.ts";
 import { RedisServerProcess } from "./redis-server-process.ts";
-import { redisConfig, uniquePrefix } from "./redis-test-env.ts";
+import { keysOn, redisConfig, TEST_REDIS_PORT, uniquePrefix } from "./redis-test-env.ts";
 
 let server: RedisServerProcess;
 
@@ -38,6 +38,7 @@ describe("NOSCRIPT after Redis forgets its scripts", () => {
     const plain = new BeeQueue("q", { redis: { host: "127.0.0.1", port: server.port }, prefix, isWorker: false, getEvents: false });
     const guardedClient = new Redis({ host: "127.0.0.1", port: server.port });
     guardedClient.on("error", () => undefined);
+    presentToBeeQueue(guardedClient);
     recoverFromNoScript(guardedClient);
     const guarded = new BeeQueue("q", { redis: guardedClient as never, prefix, isWorker: false, getEvents: false, quitCommandClient: true });
     await Promise.all([plain.ready(), guarded.ready()]);
@@ -46,6 +47,9 @@ describe("NOSCRIPT after Redis forgets its scripts", () => {
     expect((await guarded.createJob({}).save()).id).toBeTruthy();
     await plain.close();
     await guarded.close();
+    // The job went to this server through our connection, not to a default one.
+    expect(await keysOn(server.port, prefix)).toContain(`${prefix}:q:waiting`);
+    expect(await keysOn(TEST_REDIS_PORT, prefix)).toEqual([]);
   });
 
   it("keeps the queue and its worker running through a script flush and a restart", async () => {
@@ -71,5 +75,7 @@ describe("NOSCRIPT after Redis forgets its scripts", () => {
       await worker.close();
       await queue.close();
     }
+    expect(await keysOn(server.port, redis.prefix)).toContain(`${redis.prefix}:bq:install:id`);
+    expect(await keysOn(TEST_REDIS_PORT, redis.prefix)).toEqual([]);
   }, 60_000);
 });

@@ -17,6 +17,24 @@ export function redisConfig(prefix: string, port = TEST_REDIS_PORT, extra: Parti
   return RedisConfigSchema.parse({ host: "127.0.0.1", port, prefix, ...extra });
 }
 
+/** Keys under `prefix` on the server at `port` (SCAN). */
+export async function keysOn(port: number, prefix: string): Promise<string[]> {
+  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const found: string[] = [];
+  try {
+    await client.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+  return found.sort();
+}
+
 /** Deletes every key under `prefix` (SCAN, never KEYS or FLUSHALL). */
 export async function deleteKeys(prefix: string, port = TEST_REDIS_PORT): Promise<number> {
   const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 });
