@@ -4,7 +4,7 @@
 import { writeSync } from "node:fs";
 import ivm from "isolated-vm";
 import { FATAL_MARKER } from "../protocol.ts";
-import { RuntimeError } from "../errors.ts";
+import { RuntimeError, type ErrorCode } from "../errors.ts";
 import type { PluginMeta } from "../sandbox-api.ts";
 
 /** Host functions the isolate's bridge calls (see sandbox/runtime/bridge.ts). */
@@ -192,11 +192,28 @@ export class PluginIsolate {
   }
 }
 
+/**
+ * The codes a call in an isolate may end with. Anything else coming out of the
+ * isolate is the plugin's doing and is reported as ToolError, so plugin code can
+ * never make the API answer, say, 401 or 500 Internal.
+ */
+const ISOLATE_CODES = new Set<ErrorCode>([
+  "ToolError",
+  "FetchDenied",
+  "InvalidInput",
+  "InvalidConfig",
+  "PluginInvalidConfig",
+  "PluginNotFound",
+  "ToolNotFound",
+  "InvalidPackage",
+]);
+
 /** Turns an "E{...}" string from the isolate into a RuntimeError. */
 export function errorFromIsolate(text: string): RuntimeError {
   try {
     const body = JSON.parse(text.slice(1)) as { code?: string; message?: string; data?: unknown };
-    return RuntimeError.fromBody({ code: (body.code ?? "Internal") as never, message: String(body.message ?? "call failed"), data: body.data });
+    const code = ISOLATE_CODES.has(body.code as ErrorCode) ? (body.code as ErrorCode) : "ToolError";
+    return new RuntimeError(code, String(body.message ?? "call failed"), { data: body.data });
   } catch {
     return new RuntimeError("Internal", "sandbox returned an unreadable error");
   }

@@ -90,7 +90,8 @@ export function settleOp(id: string, ok: boolean, payload: string): void {
 }
 
 /** Errors the bridge raised (FetchDenied…): only these may end a call with their own code. */
-export const bridgeErrors = new WeakSet<object>();
+// The code is kept here, not read back from the (plugin-writable) `err.code`.
+export const bridgeErrors = new WeakMap<object, string>();
 
 /** Errors the host raised for a plugin keep their code on `.code`. */
 export function makeError(code: string, message: string): Error {
@@ -98,7 +99,7 @@ export function makeError(code: string, message: string): Error {
   // catch; uncaught, it is the plugin's failure (ToolError), not the host's.
   if (code === "DownloadFailed") return new TypeErrorCtor(`fetch failed: ${message}`);
   const err = new ErrorCtor(message) as Error & { code: string };
-  bridgeErrors.add(err);
+  bridgeErrors.set(err, code);
   err.name = code === "FetchDenied" ? "FetchDeniedError" : code === "AbortError" ? "AbortError" : "Error";
   err.code = code;
   return err;

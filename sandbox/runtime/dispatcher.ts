@@ -75,38 +75,64 @@ function toJson(value: unknown, what: string): string {
   return text;
 }
 
-function pluginStack(err: Error): string | undefined {
-  const stack = typeof err.stack === "string" ? err.stack : "";
+/** Reads a property of a plugin's error; getters and stack formatters may throw. */
+function read(err: object, key: string): unknown {
+  try {
+    return (err as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function text(value: unknown, fallback: string): string {
+  if (typeof value === "string") return value;
+  try {
+    return value === undefined ? fallback : String(value);
+  } catch {
+    return fallback;
+  }
+}
+
+function pluginStack(err: object): string | undefined {
+  const stack = read(err, "stack");
+  if (typeof stack !== "string") return undefined;
   const lines = stack.split("\n").filter((l) => l.includes("bundle.js"));
   return lines.length ? lines.map((l) => l.trim()).join("\n") : undefined;
 }
 
 function failureOf(err: unknown): { code: string; message: string; data?: unknown } {
-  if (err instanceof CallFailure) return { code: err.code, message: err.message, data: err.data };
-  if (err instanceof sdk.PluginError) {
-    let data: unknown;
-    try {
-      data = err.data === undefined ? undefined : jsonParse(jsonStringify(err.data));
-    } catch {
-      data = undefined;
-    }
-    const stack = pluginStack(err);
-    return { code: "ToolError", message: String(err.message), data: stack ? { ...(data && typeof data === "object" ? data : { detail: data }), stack } : data };
-  }
-  if (err instanceof Error) {
-    const code = bridgeErrors.has(err) ? String((err as Error & { code?: string }).code ?? "ToolError") : "ToolError";
-    const name = String(err.name ?? "Error");
-    const message = code === "ToolError" && name !== "Error" ? `${name}: ${String(err.message)}` : String(err.message);
-    const stack = pluginStack(err);
-    return stack ? { code, message, data: { stack } } : { code, message };
-  }
-  let text = "";
   try {
-    text = typeof err === "string" ? err : jsonStringify(err) ?? String(err);
+    if (err instanceof CallFailure) return { code: err.code, message: err.message, data: err.data };
+    if (err instanceof sdk.PluginError) {
+      let data: unknown;
+      try {
+        const raw = read(err, "data");
+        data = raw === undefined ? undefined : jsonParse(jsonStringify(raw));
+      } catch {
+        data = undefined;
+      }
+      const stack = pluginStack(err);
+      const message = text(read(err, "message"), "plugin error");
+      return { code: "ToolError", message, data: stack ? { ...(data && typeof data === "object" ? data : { detail: data }), stack } : data };
+    }
+    if (err instanceof Error) {
+      const code = bridgeErrors.get(err) ?? "ToolError";
+      const name = text(read(err, "name"), "Error");
+      const raw = text(read(err, "message"), "");
+      const message = code === "ToolError" && name !== "Error" ? `${name}: ${raw}` : raw;
+      const stack = pluginStack(err);
+      return stack ? { code, message, data: { stack } } : { code, message };
+    }
+    let shown = "";
+    try {
+      shown = typeof err === "string" ? err : (jsonStringify(err) ?? String(err));
+    } catch {
+      shown = "non-error value thrown";
+    }
+    return { code: "ToolError", message: `plugin threw ${shown}` };
   } catch {
-    text = "non-error value thrown";
+    return { code: "ToolError", message: "the plugin threw an error that could not be read" };
   }
-  return { code: "ToolError", message: `plugin threw ${text}` };
 }
 
 function encodeFailure(err: unknown): string {
@@ -114,7 +140,7 @@ function encodeFailure(err: unknown): string {
   try {
     return "E" + jsonStringify(f).slice(0, maxBytes);
   } catch {
-    return "E" + jsonStringify({ code: f.code, message: f.message });
+    return "E" + jsonStringify({ code: f.code, message: text(f.message, "plugin error").slice(0, 10_000) });
   }
 }
 

@@ -216,11 +216,10 @@ describe("errors and stacks", () => {
     expect(victim.connections).toBe(0);
   });
 
-  // Known gap, kept as a failing expectation until the sandbox's dispatcher reads
-  // `err.stack` defensively: a throwing prepareStackTrace escapes the error encoding,
-  // and the call ends as `Internal` ("sandbox failure: <plugin text>"), which clients
-  // take for a retryable runtime failure. Nothing of the host leaks. See SECURITY.md.
-  it.fails("a throwing prepareStackTrace still ends in a clean ToolError", async () => {
+  // The dispatcher reads a plugin error's stack defensively: a throwing
+  // prepareStackTrace still ends as the plugin's ToolError, never `Internal`.
+  // (The trap stays in tenant b's isolate: that tenant's own state.)
+  it("a throwing prepareStackTrace still ends in a clean ToolError", async () => {
     const res = await run("b", ESCAPES.name, "stackBomb");
     expect(res.status).toBe(500);
     expect(res.body.error).toMatchObject({ code: "ToolError", message: "after the trap" });
@@ -228,17 +227,17 @@ describe("errors and stacks", () => {
   });
 
   it("an error's message and stack name only package-relative places, never a host path", async () => {
-    const res = await run("b", ESCAPES.name, "thrower");
+    const res = await run("a", ESCAPES.name, "thrower");
     expect(res.body.error).toMatchObject({ code: "ToolError", message: "TypeError: plain failure" });
     const text = JSON.stringify(res.body.error);
     expect(text).toContain("src/index.ts");
     for (const hostPath of [server.rt.dir, process.cwd(), "node_modules", "node:internal", "sandbox/", "host/"]) expect(text).not.toContain(hostPath);
   });
 
-  // Known gap, kept as a failing expectation until the sandbox keeps a bridge error's
-  // code where plugin code cannot edit it: today a plugin that catches a FetchDenied
-  // error, sets `code = "Unauthorized"` and rethrows makes the API answer 401. See SECURITY.md.
-  it.fails("a plugin cannot forge a runtime error code by editing a bridge error", async () => {
+  // A bridge error's code is kept where plugin code cannot edit it, and the host only
+  // accepts the codes a call may end with: a plugin that catches a FetchDenied error,
+  // sets `code = "Unauthorized"` and rethrows still ends as FetchDenied.
+  it("a plugin cannot forge a runtime error code by editing a bridge error", async () => {
     const res = await run("a", ESCAPES.name, "forgeCode", { denied: `${victim.origin}/forge` });
     expect(res.status).not.toBe(401);
     expect(res.body.error?.code).not.toBe("Unauthorized");
