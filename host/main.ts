@@ -3,6 +3,7 @@
 import { startRuntime } from "./app.ts";
 import { ConfigError, loadConfig, type LoadedConfig } from "./config/index.ts";
 import { createLogger } from "./logging/logger.ts";
+import { shutdownOnSignals } from "./shutdown-on-signals.ts";
 
 function fail(message: string): never {
   process.stderr.write(message.replace(/\s*\n\s*/g, " ") + "\n");
@@ -26,24 +27,7 @@ async function main(): Promise<void> {
   });
   logger.info({ url: runtime.url, config: loaded.file ?? "(embedded defaults)", docs: `${runtime.url}/docs` }, `listening on ${runtime.url}`);
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, "second signal: exiting without waiting");
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    void runtime.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  shutdownOnSignals(() => runtime.close(), logger);
 }
 
 void main().catch((err: unknown) => fail(`Fatal: ${err instanceof Error ? err.message : String(err)}`));

@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig, type LoadedConfig } from "./config/index.ts";
 import { createLogger } from "./logging/logger.ts";
 import { startWorker } from "./worker/worker-runtime.ts";
+import { shutdownOnSignals } from "./shutdown-on-signals.ts";
 
 function fail(message: string): never {
   process.stderr.write(message.replace(/\s*\n\s*/g, " ") + "\n");
@@ -27,24 +28,7 @@ async function main(): Promise<void> {
   });
   logger.info({ node: worker.nodeId, config: loaded.file ?? "(embedded defaults)" }, "worker running");
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, "second signal: exiting without waiting");
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    void worker.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  shutdownOnSignals(() => worker.close(), logger);
 }
 
 void main().catch((err: unknown) => fail(`Fatal: ${err instanceof Error ? err.message : String(err)}`));
