@@ -1,23 +1,12 @@
 // The entry point (`npm start`): the only module that reads process.env. Loads the
 // config (path from CONFIG), starts the runtime, and stops it on SIGINT / SIGTERM.
 import { startRuntime } from "./app.ts";
-import { ConfigError, loadConfig, type LoadedConfig } from "./config/index.ts";
+import { fail, loadConfigOrExit } from "./entry-config.ts";
 import { createLogger } from "./logging/logger.ts";
 import { shutdownOnSignals } from "./shutdown-on-signals.ts";
 
-function fail(message: string): never {
-  process.stderr.write(message.replace(/\s*\n\s*/g, " ") + "\n");
-  process.exit(1);
-}
-
 async function main(): Promise<void> {
-  let loaded: LoadedConfig;
-  try {
-    loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const loaded = loadConfigOrExit(process.env, process.cwd());
   const { config } = loaded;
   const logger = createLogger({ level: config.log_level });
 

@@ -1,24 +1,13 @@
 // The worker entry point (`npm run worker`): the only worker module that reads
 // process.env. Loads the config (path from CONFIG), runs install jobs from Redis until
 // SIGINT / SIGTERM, then hands its running installs back to the queue and exits.
-import { ConfigError, loadConfig, type LoadedConfig } from "./config/index.ts";
+import { fail, loadConfigOrExit } from "./entry-config.ts";
 import { createLogger } from "./logging/logger.ts";
 import { startWorker } from "./worker/worker-runtime.ts";
 import { shutdownOnSignals } from "./shutdown-on-signals.ts";
 
-function fail(message: string): never {
-  process.stderr.write(message.replace(/\s*\n\s*/g, " ") + "\n");
-  process.exit(1);
-}
-
 async function main(): Promise<void> {
-  let loaded: LoadedConfig;
-  try {
-    loaded = loadConfig({ env: process.env, cwd: process.cwd() });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const loaded = loadConfigOrExit(process.env, process.cwd());
   const { config } = loaded;
   const logger = createLogger({ level: config.log_level });
   for (const warning of loaded.warnings) logger.warn(warning);

@@ -2,63 +2,26 @@
 // against a plain in-process call and raw isolated-vm applySync; then the cold start
 // of an installed ~400 KB bundle with and without its code cache.
 // Run: npx tsx bench/sandbox/sandbox-bench.ts   (prints tables and the judged ratios)
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ivm from "isolated-vm";
-import { bundlePackage } from "../../host/package/bundler.ts";
 import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
+import { bigLibraryPlugin, installBenchPackage } from "../bench-packages.ts";
 import { measure, percentile, printTable } from "../bench-table.ts";
 
 const WARM_CALLS = Number(process.env.BENCH_CALLS ?? 20_000);
 const COLD_STARTS = Number(process.env.BENCH_COLD ?? 40);
-
-const ECHO_SOURCE = `import { definePlugin, defineTool, z } from "hiagent-plugin-sdk";
-import { lib } from "biglib";
-export default definePlugin({ name: "Bench", tools: {
-  echo: defineTool({ input: z.object({ text: z.string() }), run: (i) => ({ text: i.text }) }),
-  lib: defineTool({ run: () => lib.f0(1) }),
-} });`;
-
-/** A function-heavy library of roughly `bytes` bytes, as a vendored dependency. */
-function bigLibrary(bytes: number): string {
-  const parts: string[] = ["export const lib = {"];
-  let size = 0;
-  for (let i = 0; size < bytes; i++) {
-    const fn = `  f${i}(x) { const a = [x, ${i}, "${"k".repeat(20)}${i}"]; let s = 0; for (const v of a) s += typeof v === "number" ? v : v.length; return s > ${i} ? this.f${i + 1} ? s : s + 1 : s - 1; },\n`;
-    parts.push(fn);
-    size += fn.length;
-  }
-  parts.push("};");
-  return parts.join("\n");
-}
-
-async function installDir(root: string, name: string, files: Record<string, string>, withCache: boolean, sandbox: ReturnType<typeof createSandbox>): Promise<{ dir: string; bundleBytes: number }> {
-  const src = join(root, "src", name);
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(join(src, file, ".."), { recursive: true });
-    await writeFile(join(src, file), text);
-  }
-  const manifest = JSON.stringify({ name, version: "1.0.0", hiagent: { entry: "index.ts" } });
-  await writeFile(join(src, "package.json"), manifest);
-  const bundle = await bundlePackage({ packageDir: src, entry: "index.ts" });
-  const inspected = await sandbox.inspect({ pkg: name, version: "1.0.0", code: bundle.code });
-  const dir = join(root, "ext", name, "1.0.0");
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "package.json"), manifest);
-  await writeFile(join(dir, "bundle.js"), bundle.code);
-  if (withCache && inspected.codeCache) await writeFile(join(dir, "bundle.cache"), inspected.codeCache);
-  return { dir, bundleBytes: Buffer.byteLength(bundle.code) };
-}
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "hiagent-bench-"));
   const sandbox = createSandbox(SandboxOptionsSchema.parse({ processes: 2, max_isolates: 400, tenant_max_concurrent: 64 }));
   await sandbox.start();
   try {
-    const files = { "index.ts": ECHO_SOURCE, "node_modules/biglib/package.json": JSON.stringify({ name: "biglib", main: "index.js", type: "module" }), "node_modules/biglib/index.js": bigLibrary(380_000) };
-    const cached = await installDir(root, "bench_cached", files, true, sandbox);
-    const uncached = await installDir(root, "bench_nocache", files, false, sandbox);
+    const files = bigLibraryPlugin(380_000);
+    const where = { workDir: root, extensionsDir: join(root, "ext") };
+    const cached = await installBenchPackage(sandbox, "bench_cached", files, { ...where, codeCache: true });
+    const uncached = await installBenchPackage(sandbox, "bench_nocache", files, { ...where, codeCache: false });
 
     // Warm calls.
     const input = JSON.stringify({ text: "hello" });
