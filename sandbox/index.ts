@@ -13,6 +13,7 @@ export type {
   CallUsage,
   InspectResult,
   IsolateTarget,
+  PackageTarget,
   PluginMeta,
   Sandbox,
   SandboxHealth,

@@ -28,6 +28,13 @@ export const SandboxOptionsSchema = z
      * used idle isolate goes first, so one tenant cannot evict everyone else's.
      */
     tenant_max_isolates: z.number().int().min(1).optional(),
+    /**
+     * Packages per sandbox process that keep one isolate with their bundle already
+     * loaded (and no tenant yet), so the next tenant's first call skips the load.
+     * Prepared when a package is installed and when a package has a second cold start
+     * in a process; 0 turns them off.
+     */
+    package_spares: z.number().int().min(0).max(64).default(4),
     tenant_max_concurrent: z.number().int().min(1).default(32),
     tenant_max_queued: z.number().int().min(0).default(256),
     memory_limit_mb: z.number().int().min(8).max(4096).default(128),

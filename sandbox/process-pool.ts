@@ -10,6 +10,7 @@ import type {
   BundleSource,
   CallUsage,
   InspectResult,
+  PackageTarget,
   Sandbox,
   SandboxHealth,
   ToolCall,
@@ -245,6 +246,12 @@ export class SandboxProcessPool implements Sandbox {
         });
       }),
     );
+  }
+
+  preparePackage(target: PackageTarget): void {
+    if (!this.started || this.options.package_spares === 0) return;
+    const { pkg, version, dir } = target;
+    for (const proc of this.processes) proc.notify({ t: "prepare", target: { pkg, version, dir } });
   }
 
   /** Asks every child for its warm isolate count (kept for health()). */

@@ -2,7 +2,7 @@
 // process, over the fork IPC channel. One file, so both sides agree by construction.
 import type { ErrorBody } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
-import type { CallUsage, IsolateTarget, PluginMeta } from "./sandbox-api.ts";
+import type { CallUsage, IsolateTarget, PackageTarget, PluginMeta } from "./sandbox-api.ts";
 
 export type CallKind = "tool" | "stream" | "validate";
 
@@ -23,6 +23,7 @@ export type ParentMessage =
   | { t: "credit"; id: number; n: number }
   | { t: "inspect"; id: number; pkg: string; version: string; code: string }
   | { t: "drop"; id: number; pkg: string; version: string }
+  | { t: "prepare"; target: PackageTarget }
   | { t: "stats"; id: number };
 
 export type ChildMessage =

@@ -4,13 +4,17 @@ import type { PluginMeta } from "hiagent-plugin-sdk";
 
 export type { PluginMeta };
 
-/** Which isolate a call goes to: one per tenant + package + version. */
-export interface IsolateTarget {
-  tenant: string;
+/** An installed package version, as the sandbox reads it. */
+export interface PackageTarget {
   pkg: string;
   version: string;
   /** Absolute path of the installed package folder (`extensions/{name}/{version}`). */
   dir: string;
+}
+
+/** Which isolate a call goes to: one per tenant + package + version. */
+export interface IsolateTarget extends PackageTarget {
+  tenant: string;
 }
 
 export interface ToolCall extends IsolateTarget {
@@ -92,6 +96,11 @@ export interface Sandbox {
   inspect(bundle: BundleSource): Promise<InspectResult>;
   /** Drops every warm isolate of this package version (all tenants). */
   dropPackage(pkg: string, version: string): Promise<void>;
+  /**
+   * Loads the package into a tenant-less spare isolate in every sandbox process, off the
+   * hot path, so the first call of its next tenant starts warm (`package_spares`).
+   */
+  preparePackage(target: PackageTarget): void;
   health(): SandboxHealth;
   close(): Promise<void>;
 }

@@ -23,7 +23,8 @@ export interface PackageManagerLogger {
 
 export interface PackageManagerOptions {
   extensionsDir: string;
-  sandbox: Pick<Sandbox, "inspect" | "dropPackage">;
+  /** `preparePackage`, when given, is told of every install so the package's first call starts warm. */
+  sandbox: Pick<Sandbox, "inspect" | "dropPackage"> & Partial<Pick<Sandbox, "preparePackage">>;
   maxPackageBytes: number;
   fileRoots: readonly string[];
   fetch: FetchOptions;
@@ -108,6 +109,7 @@ export class PackageManager {
     this.forget(meta.name, meta.version);
     // Warm isolates and cached files of a replaced version would keep running the old code.
     if (replaced) await this.#options.sandbox.dropPackage(meta.name, meta.version);
+    this.#options.sandbox.preparePackage?.({ pkg: meta.name, version: meta.version, dir: this.#publisher.versionDir(meta.name, meta.version) });
     return meta;
   }
 

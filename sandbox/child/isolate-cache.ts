@@ -1,12 +1,13 @@
 // The warm isolates of one sandbox child: one per tenant + package + version, at most
 // `cap` of them (least recently used idle ones are disposed first) and at most
 // `tenantCap` of one tenant's (that tenant's own least recently used idle ones go
-// first), and one spare isolate with the prelude already evaluated so a cold start
-// only loads the bundle.
+// first); one spare isolate with the prelude already evaluated so a cold start only
+// loads the bundle; and, for a few packages, a package spare with the bundle loaded
+// too, handed whole to the next tenant that calls the package.
 import { readFile } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { RuntimeError } from "../errors.ts";
-import { INSTALLED_FILES, type IsolateTarget } from "../sandbox-api.ts";
+import { INSTALLED_FILES, type IsolateTarget, type PackageTarget } from "../sandbox-api.ts";
 import { StackMapper } from "../source-map/stack-mapper.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
@@ -29,7 +30,10 @@ export interface ColdStartInfo {
   read_ms: number;
   isolate_ms: number;
   load_ms: number;
+  /** A prelude-ready spare was used. */
   spare: boolean;
+  /** A package spare (bundle already loaded) was used: nothing was loaded on this call's path. */
+  package_spare: boolean;
   code_cache: boolean;
 }
 
@@ -42,6 +46,17 @@ const SPARE_REFILL_DELAY_MS = 100;
 
 export function isolateKey(t: { tenant: string; pkg: string; version: string }): string {
   return `${t.tenant}\u0000${t.pkg}\u0000${t.version}`;
+}
+
+function packageKey(t: PackageTarget): string {
+  return `${t.pkg}\u0000${t.version}\u0000${t.dir}`;
+}
+
+/** A tenant-less isolate with one package's bundle loaded. */
+interface PackageSpare {
+  target: PackageTarget;
+  /** Null once loading failed: the next call loads the usual way and reports the error. */
+  isolate: Promise<PluginIsolate | null>;
 }
 
 interface InstalledFiles {
@@ -115,6 +130,10 @@ export class IsolateCache {
   private readonly loading = new Map<string, Promise<WarmIsolate>>();
   private spare: Promise<PluginIsolate> | null = null;
   private readonly installed = new InstalledFilesCache(64);
+  /** By package key, least recently prepared or used first. */
+  private readonly packageSpares = new Map<string, PackageSpare>();
+  /** Packages with a cold start here lately (a second one makes the package worth a spare). */
+  private readonly coldStarted = new Set<string>();
 
   constructor(
     private readonly cap: number,
@@ -122,6 +141,9 @@ export class IsolateCache {
     private readonly loadBundle: IsolateLoader,
     private readonly onColdStart: (info: ColdStartInfo) => void = () => {},
     private readonly tenantCap: number = Number.POSITIVE_INFINITY,
+    private readonly packageSpareCap: number = 0,
+    /** Called on an isolate made ready to be handed out (spare or package spare), off the hot path. */
+    private readonly settle: (isolate: PluginIsolate) => Promise<void> = async () => {},
   ) {}
 
   /** Maps a plugin stack to the author's sources (via the installed source map). */
@@ -139,6 +161,7 @@ export class IsolateCache {
     if (this.spare) return;
     const p = this.create().then(async (isolate) => {
       await isolate.warm(5_000).catch(() => undefined);
+      await this.settle(isolate).catch(() => undefined);
       return isolate;
     });
     p.catch(() => {
@@ -195,23 +218,95 @@ export class IsolateCache {
     const t0 = performance.now();
     const files = await this.installed.get(target.dir);
     const t1 = performance.now();
-    const { isolate, spare } = await this.takeFresh();
-    const t2 = performance.now();
-    try {
-      await this.loadBundle(isolate, files.code, files.cache);
-    } catch (err) {
-      isolate.dispose("error");
-      throw err;
+    const pkgKey = packageKey(target);
+    const prepared = await this.takePackageSpare(pkgKey);
+    let isolate: PluginIsolate;
+    let spare = false;
+    let t2 = performance.now();
+    if (prepared) {
+      isolate = prepared;
+    } else {
+      ({ isolate, spare } = await this.takeFresh());
+      t2 = performance.now();
+      try {
+        await this.loadBundle(isolate, files.code, files.cache);
+      } catch (err) {
+        isolate.dispose("error");
+        throw err;
+      }
     }
     const t3 = performance.now();
     isolate.sampleHeap();
-    // The next spare is made a little later, so making it (tens of ms of CPU) does not
+    // Spares are made a little later, so making them (tens of ms of CPU) does not
     // compete with the first call that this cold start is for.
-    setTimeout(() => this.refillSpare(), SPARE_REFILL_DELAY_MS).unref();
-    this.onColdStart({ target, read_ms: t1 - t0, isolate_ms: t2 - t1, load_ms: t3 - t2, spare, code_cache: files.cache !== null && !isolate.cacheRejected });
+    const packageWanted = prepared !== null || this.coldStarted.has(pkgKey);
+    setTimeout(() => {
+      if (!prepared) this.refillSpare();
+      if (packageWanted) this.preparePackage(target);
+    }, SPARE_REFILL_DELAY_MS).unref();
+    this.noteColdStart(pkgKey);
+    this.onColdStart({
+      target,
+      read_ms: t1 - t0,
+      isolate_ms: t2 - t1,
+      load_ms: t3 - t2,
+      spare,
+      package_spare: prepared !== null,
+      code_cache: files.cache !== null && !isolate.cacheRejected,
+    });
     const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now() };
     this.entries.set(key, entry);
     return entry;
+  }
+
+  private noteColdStart(pkgKey: string): void {
+    if (this.packageSpareCap === 0) return;
+    this.coldStarted.delete(pkgKey);
+    this.coldStarted.add(pkgKey);
+    while (this.coldStarted.size > this.packageSpareCap * 16) this.coldStarted.delete(this.coldStarted.values().next().value!);
+  }
+
+  /** Loads the package into a tenant-less isolate kept aside for its next tenant. */
+  preparePackage(target: PackageTarget): void {
+    if (this.packageSpareCap === 0) return;
+    const pkgKey = packageKey(target);
+    const known = this.packageSpares.get(pkgKey);
+    if (known) {
+      this.packageSpares.delete(pkgKey);
+      this.packageSpares.set(pkgKey, known);
+      return;
+    }
+    const spare: PackageSpare = { target: { pkg: target.pkg, version: target.version, dir: target.dir }, isolate: this.makePackageSpare(target) };
+    this.packageSpares.set(pkgKey, spare);
+    while (this.packageSpares.size > this.packageSpareCap) {
+      const [oldest, victim] = this.packageSpares.entries().next().value!;
+      this.packageSpares.delete(oldest);
+      void victim.isolate.then((i) => i?.dispose("evicted"));
+    }
+  }
+
+  private async makePackageSpare(target: PackageTarget): Promise<PluginIsolate | null> {
+    let isolate: PluginIsolate | null = null;
+    try {
+      const files = await this.installed.get(target.dir);
+      isolate = await this.create();
+      await isolate.warm(5_000).catch(() => undefined);
+      await this.loadBundle(isolate, files.code, files.cache);
+      await this.settle(isolate).catch(() => undefined);
+      return isolate;
+    } catch {
+      isolate?.dispose("error");
+      return null;
+    }
+  }
+
+  /** The package's spare, if one is ready (or being made): taken, so no other tenant gets it. */
+  private async takePackageSpare(pkgKey: string): Promise<PluginIsolate | null> {
+    const spare = this.packageSpares.get(pkgKey);
+    if (!spare) return null;
+    this.packageSpares.delete(pkgKey);
+    const isolate = await spare.isolate;
+    return isolate && !isolate.disposed ? isolate : null;
   }
 
   /** Disposes least recently used idle isolates beyond the cap. */
@@ -243,6 +338,13 @@ export class IsolateCache {
   /** Disposes every isolate of a package version, whatever the tenant. */
   drop(pkg: string, version: string): void {
     this.installed.forget((dir) => dir.endsWith(`${sep}${pkg}${sep}${version}`));
+    for (const [k, spare] of [...this.packageSpares]) {
+      if (spare.target.pkg === pkg && spare.target.version === version) {
+        this.packageSpares.delete(k);
+        void spare.isolate.then((i) => i?.dispose("dropped"));
+      }
+    }
+    for (const k of [...this.coldStarted]) if (k.startsWith(`${pkg}\u0000${version}\u0000`)) this.coldStarted.delete(k);
     for (const e of [...this.entries.values()]) {
       if (e.target.pkg === pkg && e.target.version === version) {
         this.entries.delete(e.key);
@@ -254,6 +356,9 @@ export class IsolateCache {
   async close(): Promise<void> {
     for (const e of this.entries.values()) e.isolate.dispose("closed");
     this.entries.clear();
+    const prepared = [...this.packageSpares.values()];
+    this.packageSpares.clear();
+    for (const p of prepared) (await p.isolate)?.dispose("closed");
     const spare = this.spare;
     this.spare = null;
     if (spare) (await spare.catch(() => null))?.dispose("closed");

@@ -46,6 +46,7 @@ export class PluginIsolate {
     private readonly entry: {
       load: ivm.Reference<(fn: unknown, limit: number) => string>;
       warm: ivm.Reference<() => Promise<void>>;
+      collect: ivm.Reference<() => void>;
       describe: ivm.Reference<() => string>;
       dispatch: ivm.Reference<(...a: string[]) => Promise<string>>;
       abort: ivm.Reference<(callId: string, reason: string) => void>;
@@ -81,6 +82,7 @@ export class PluginIsolate {
       const entry = {
         load: await get<(fn: unknown, limit: number) => string>("load"),
         warm: await get<() => Promise<void>>("warm"),
+        collect: await get<() => void>("collect"),
         describe: await get<() => string>("describe"),
         dispatch: await get<(...a: string[]) => Promise<string>>("dispatch"),
         abort: await get<(callId: string, reason: string) => void>("abort"),
@@ -97,6 +99,15 @@ export class PluginIsolate {
   /** Exercises the prelude's common paths once, so a later cold start finds them compiled. */
   async warm(timeoutMs: number): Promise<void> {
     await this.entry.warm.apply(undefined, [], { timeout: timeoutMs, result: { promise: true } });
+  }
+
+  /**
+   * A full garbage collection, for an isolate about to be handed out: what warming and
+   * loading left behind is freed before it counts against the plugin (its first call
+   * would otherwise pay for the collection, and a warm isolate would keep the garbage).
+   */
+  async collectGarbage(timeoutMs: number): Promise<void> {
+    await this.entry.collect.apply(undefined, [], { timeout: timeoutMs });
   }
 
   /** Evaluates the plugin bundle; returns the code cache when asked to produce one. */

@@ -57,6 +57,8 @@ export class SandboxChild {
         this.send({ t: "log", level: "debug", msg: "isolate cold start", fields: { tenant: target.tenant, pkg: target.pkg, version: target.version, ...timings } });
       },
       tenantIsolateCap(options),
+      options.package_spares,
+      (isolate) => isolate.collectGarbage(5_000),
     );
   }
 
@@ -87,6 +89,9 @@ export class SandboxChild {
         return;
       case "inspect":
         void this.inspect(msg.id, msg.code);
+        return;
+      case "prepare":
+        this.cache.preparePackage(msg.target);
         return;
       case "drop":
         this.cache.drop(msg.pkg, msg.version);

@@ -14,6 +14,18 @@ import { patchWebAssembly } from "./webassembly.ts";
 
 const target = globalThis as unknown as Record<string, unknown>;
 
+// The sandbox process runs with --expose-gc so the host can collect a spare isolate's
+// garbage before handing it out; plugin code never sees the function.
+const collectGarbage = typeof target.gc === "function" ? (target.gc as () => void) : null;
+if (collectGarbage) {
+  // V8 makes it non-configurable: where it cannot go, it is left holding nothing.
+  try {
+    delete target.gc;
+  } catch {
+    target.gc = undefined;
+  }
+}
+
 function define(name: string, value: unknown): void {
   Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
 }
@@ -49,6 +61,9 @@ function warm(): Promise<void> {
 
 export const entry = {
   warm,
+  collect(): void {
+    collectGarbage?.();
+  },
   load,
   describe,
   dispatch,

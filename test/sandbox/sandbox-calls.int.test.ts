@@ -104,7 +104,7 @@ describe("sandbox calls", () => {
     for (const name of ["fetch", "Request", "Response", "Headers", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "atob", "btoa", "console", "setTimeout", "clearTimeout", "AbortController", "structuredClone", "crypto", "WebAssembly"]) {
       expect(names).toContain(name);
     }
-    for (const name of ["process", "require", "module", "Buffer", "global", "SharedArrayBuffer", "Atomics", "__hb_op", "__hb_log", "__hb_emit", "__hb_random"]) {
+    for (const name of ["process", "require", "module", "Buffer", "global", "SharedArrayBuffer", "Atomics", "gc", "__hb_op", "__hb_log", "__hb_emit", "__hb_random"]) {
       expect(names).not.toContain(name);
     }
     const esc = (await h.call(pkg, "P", "escape")).value;

@@ -221,3 +221,24 @@ describe("PackageManager: metadata, listing, deletion", () => {
     expect(await leftovers()).toEqual([]);
   });
 });
+
+describe("PackageManager.install prepares the package", () => {
+  it("so the first call of the package's first tenant skips loading the bundle", async () => {
+    const lines: { fields: Record<string, unknown>; msg: string }[] = [];
+    const push = (fields: object, msg?: string) => lines.push({ fields: fields as Record<string, unknown>, msg: msg ?? "" });
+    const logged = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }), { debug: push, info: push, warn: push, error: push });
+    await logged.start();
+    try {
+      const own = new PackageManager({ extensionsDir: extensions, sandbox: logged, maxPackageBytes: 10 * 1024 * 1024, fileRoots: [drops], fetch: FetchOptionsSchema.parse({}) });
+      const meta = await own.install({ uri: "file://calculator.zip", filename: "calc.zip" });
+      const dir = path.join(extensions, meta.name, meta.version);
+      await new Promise((r) => setTimeout(r, 1000));
+      const result = await logged.runTool({ tenant: "first", pkg: meta.name, version: meta.version, dir, plugin: "Calculator", tool: "add", inputJson: '{"a":2,"b":3}', cfgJson: "null" });
+      expect(JSON.parse(result.json)).toBe(5);
+      const coldStart = lines.find((l) => l.msg === "isolate cold start" && l.fields.tenant === "first");
+      expect(coldStart?.fields).toMatchObject({ package_spare: true, load_ms: expect.any(Number) });
+    } finally {
+      await logged.close();
+    }
+  });
+});
