@@ -15,7 +15,8 @@ const COLD_STARTS = Number(process.env.BENCH_COLD ?? 40);
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "hiagent-bench-"));
-  const sandbox = createSandbox(SandboxOptionsSchema.parse({ processes: 2, max_isolates: 400, tenant_max_concurrent: 64 }));
+  // Package spares off: each cold start below loads the bundle (bench/cold measures them on).
+  const sandbox = createSandbox(SandboxOptionsSchema.parse({ processes: 2, max_isolates: 400, tenant_max_concurrent: 64, package_spares: 0 }));
   await sandbox.start();
   try {
     const files = bigLibraryPlugin(380_000);
