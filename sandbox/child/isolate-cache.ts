@@ -20,6 +20,9 @@ export interface WarmIsolate {
   fetchOrigins: string[];
   inFlight: number;
   lastUsed: number;
+  /** Calls since the isolate was last compacted; compactedAt is when (0: never). */
+  callsSinceCompact: number;
+  compactedAt: number;
 }
 
 export type IsolateLoader = (isolate: PluginIsolate, code: string, codeCache: Buffer | null) => Promise<void>;
@@ -43,6 +46,10 @@ export function tenantIsolateCap(options: Pick<SandboxOptions, "tenant_max_isola
 }
 
 const SPARE_REFILL_DELAY_MS = 100;
+/** An isolate idle this long, and used since its last compaction, is compacted. */
+const IDLE_COMPACT_MS = 1_000;
+/** …but not more often than this. */
+const RECOMPACT_MS = 60_000;
 
 export function isolateKey(t: { tenant: string; pkg: string; version: string }): string {
   return `${t.tenant}\u0000${t.pkg}\u0000${t.version}`;
@@ -134,6 +141,7 @@ export class IsolateCache {
   private readonly packageSpares = new Map<string, PackageSpare>();
   /** Packages with a cold start here lately (a second one makes the package worth a spare). */
   private readonly coldStarted = new Set<string>();
+  private compacting = false;
 
   constructor(
     private readonly cap: number,
@@ -142,8 +150,8 @@ export class IsolateCache {
     private readonly onColdStart: (info: ColdStartInfo) => void = () => {},
     private readonly tenantCap: number = Number.POSITIVE_INFINITY,
     private readonly packageSpareCap: number = 0,
-    /** Called on an isolate made ready to be handed out (spare or package spare), off the hot path. */
-    private readonly settle: (isolate: PluginIsolate) => Promise<void> = async () => {},
+    /** Compacts an isolate's heap (spares before they are handed out; idle isolates). */
+    private readonly compact: (isolate: PluginIsolate) => Promise<void> = async () => {},
   ) {}
 
   /** Maps a plugin stack to the author's sources (via the installed source map). */
@@ -161,7 +169,7 @@ export class IsolateCache {
     if (this.spare) return;
     const p = this.create().then(async (isolate) => {
       await isolate.warm(5_000).catch(() => undefined);
-      await this.settle(isolate).catch(() => undefined);
+      await this.compact(isolate).catch(() => undefined);
       return isolate;
     });
     p.catch(() => {
@@ -195,6 +203,7 @@ export class IsolateCache {
       entry = await pending;
     }
     entry.inFlight++;
+    entry.callsSinceCompact++;
     entry.lastUsed = Date.now();
     // Evicting only once the entry is in use, so a fresh isolate is never its own victim.
     this.evictTenant(target.tenant);
@@ -254,7 +263,7 @@ export class IsolateCache {
       package_spare: prepared !== null,
       code_cache: files.cache !== null && !isolate.cacheRejected,
     });
-    const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now() };
+    const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now(), callsSinceCompact: 0, compactedAt: 0 };
     this.entries.set(key, entry);
     return entry;
   }
@@ -292,7 +301,7 @@ export class IsolateCache {
       isolate = await this.create();
       await isolate.warm(5_000).catch(() => undefined);
       await this.loadBundle(isolate, files.code, files.cache);
-      await this.settle(isolate).catch(() => undefined);
+      await this.compact(isolate).catch(() => undefined);
       return isolate;
     } catch {
       isolate?.dispose("error");
@@ -307,6 +316,29 @@ export class IsolateCache {
     this.packageSpares.delete(pkgKey);
     const isolate = await spare.isolate;
     return isolate && !isolate.disposed ? isolate : null;
+  }
+
+  /**
+   * Compacts one isolate that has gone idle since it was used: V8 would give the memory
+   * of its garbage back by itself only if the isolate ran tasks while idle. One at a
+   * time per process (each takes tens of ms of CPU), least recently used first.
+   */
+  compactIdle(now = Date.now()): void {
+    if (this.compacting) return;
+    let pick: WarmIsolate | null = null;
+    for (const e of this.entries.values()) {
+      if (e.inFlight > 0 || e.callsSinceCompact === 0 || now - e.lastUsed < IDLE_COMPACT_MS || now - e.compactedAt < RECOMPACT_MS || e.isolate.disposed) continue;
+      if (pick === null || e.lastUsed < pick.lastUsed) pick = e;
+    }
+    if (pick === null) return;
+    pick.callsSinceCompact = 0;
+    pick.compactedAt = now;
+    this.compacting = true;
+    void this.compact(pick.isolate)
+      .catch(() => undefined)
+      .finally(() => {
+        this.compacting = false;
+      });
   }
 
   /** Disposes least recently used idle isolates beyond the cap. */

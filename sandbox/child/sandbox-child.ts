@@ -16,6 +16,7 @@ import { errorFromIsolate, errorFromIvm, PluginIsolate, PreludeSource, type Isol
 type CallMessage = Extract<ParentMessage, { t: "call" }>;
 const CANCEL_GRACE_MS = 250;
 const WATCHDOG_INTERVAL_MS = 20;
+const COMPACT_INTERVAL_MS = 100;
 const LOG_LEVELS = new Set<LogLevel>(["debug", "info", "warn", "error"]);
 
 export class SandboxChild {
@@ -28,6 +29,7 @@ export class SandboxChild {
   private readonly origins = new WeakMap<CallState, readonly string[]>();
   private readonly hooks: IsolateHooks;
   private watchdog: NodeJS.Timeout | null = null;
+  private compactor: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly options: SandboxOptions,
@@ -58,7 +60,7 @@ export class SandboxChild {
       },
       tenantIsolateCap(options),
       options.package_spares,
-      (isolate) => isolate.collectGarbage(5_000),
+      (isolate) => isolate.compact(5_000),
     );
   }
 
@@ -67,6 +69,8 @@ export class SandboxChild {
     // One watchdog sweep for all calls (cheaper than a timer per call on the hot path).
     this.watchdog = setInterval(() => this.sweep(), WATCHDOG_INTERVAL_MS);
     this.watchdog.unref();
+    this.compactor = setInterval(() => this.cache.compactIdle(), COMPACT_INTERVAL_MS);
+    this.compactor.unref();
   }
 
   private sweep(): void {
@@ -269,6 +273,7 @@ export class SandboxChild {
 
   async close(): Promise<void> {
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.compactor) clearInterval(this.compactor);
     for (const call of this.calls.values()) call.end();
     await this.cache.close();
     await this.fetchBridge.close();

@@ -14,17 +14,7 @@ import { patchWebAssembly } from "./webassembly.ts";
 
 const target = globalThis as unknown as Record<string, unknown>;
 
-// The sandbox process runs with --expose-gc so the host can collect a spare isolate's
-// garbage before handing it out; plugin code never sees the function.
-const collectGarbage = typeof target.gc === "function" ? (target.gc as () => void) : null;
-if (collectGarbage) {
-  // V8 makes it non-configurable: where it cannot go, it is left holding nothing.
-  try {
-    delete target.gc;
-  } catch {
-    target.gc = undefined;
-  }
-}
+const ArrayBufferCtor = ArrayBuffer;
 
 function define(name: string, value: unknown): void {
   Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
@@ -61,8 +51,18 @@ function warm(): Promise<void> {
 
 export const entry = {
   warm,
-  collect(): void {
-    collectGarbage?.();
+  /**
+   * A memory-reducing full GC (V8's LowMemoryNotification: compacts the heap, returns
+   * the spare semi-space and empty pages to the OS). isolated-vm has no call for it, but
+   * its allocator makes one before refusing an ArrayBuffer beyond the isolate's limit,
+   * so asking for one is the way in. Plugin code can do the same; it gains nothing.
+   */
+  compact(beyondLimit: number): void {
+    try {
+      new ArrayBufferCtor(beyondLimit);
+    } catch {
+      // refused, as intended
+    }
   },
   load,
   describe,
