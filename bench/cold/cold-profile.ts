@@ -18,6 +18,7 @@ import { percentile, printTable } from "../bench-table.ts";
 import { topSelfTime, type CpuProfile } from "../inspector-profile.ts";
 import { printMachineFacts } from "../machine-facts.ts";
 import { ensureNodeFlags } from "../node-flags.ts";
+import { packCall } from "../../sandbox/child/plugin-isolate.ts";
 
 ensureNodeFlags(["--no-node-snapshot"]);
 
@@ -57,7 +58,7 @@ async function makeSpare(prelude: string, preludeCache: ivm.ExternalCopy<ArrayBu
   const script = await isolate.compileScript(prelude, { filename: "hiagent:runtime", cachedData: preludeCache });
   const entry = (await script.run(context, { reference: true })) as ivm.Reference<Record<string, unknown>>;
   const load = (await entry.get("load", { reference: true })) as ivm.Reference<(fn: unknown, limit: number) => string>;
-  const dispatch = (await entry.get("dispatch", { reference: true })) as ivm.Reference<(...a: string[]) => Promise<string>>;
+  const dispatch = (await entry.get("dispatch", { reference: true })) as ivm.Reference<(packed: string) => Promise<string>>;
   const warm = (await entry.get("warm", { reference: true })) as ivm.Reference<() => void> | undefined;
   if (warm?.typeof === "function") await warm.apply(undefined, []);
   return { isolate, context, load, dispatch };
@@ -71,7 +72,7 @@ async function coldStart(spare: Spare, code: string, cache: Buffer, plugin: stri
   const fn = (await script.run(spare.context, { reference: true })) as ivm.Reference<unknown>;
   const loaded = (await spare.load.apply(undefined, [fn.derefInto(), MAX_BYTES], { result: { copy: true } })) as string;
   if (loaded.charAt(0) !== "R") throw new Error(`load failed: ${loaded}`);
-  const first = (await spare.dispatch.apply(undefined, ["tool", "c1", plugin, "echo", ECHO_INPUT, "null", "bench"], { result: { promise: true, copy: true } })) as string;
+  const first = (await spare.dispatch.apply(undefined, [packCall({ kind: "tool", callId: "c1", plugin, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null", tenant: "bench" })], { result: { promise: true, copy: true } })) as string;
   if (first.charAt(0) !== "R") throw new Error(`call failed: ${first}`);
 }
 

@@ -3,6 +3,7 @@
 // plugin bundle already loaded, restored into a new isolate per cold start. The host
 // callbacks cannot live in a snapshot, so they are stubbed here; the echo tool needs none.
 import ivm from "isolated-vm";
+import { packCall } from "../../sandbox/child/plugin-isolate.ts";
 
 const HOOK_STUBS = `globalThis.__hb_op = globalThis.__hb_log = globalThis.__hb_emit = globalThis.__hb_random = function () { return ""; };`;
 const MAX_BYTES = 10 * 1024 * 1024;
@@ -40,8 +41,8 @@ export interface SnapshotStart {
 }
 
 async function dispatch(context: ivm.Context, plugin: string, tool: string, inputJson: string): Promise<string> {
-  const args = [plugin, tool, inputJson].map((a) => JSON.stringify(a)).join(", ");
-  const text = (await context.eval(`__entry.dispatch("tool", "bench-call", ${args}, "null", "bench")`, { promise: true, copy: true })) as unknown;
+  const packed = JSON.stringify(packCall({ kind: "tool", callId: "bench-call", plugin, tool, inputJson, cfgJson: "null", tenant: "bench" }));
+  const text = (await context.eval(`__entry.dispatch(${packed})`, { promise: true, copy: true })) as unknown;
   return typeof text === "string" ? text : "";
 }
 

@@ -3,6 +3,7 @@
 // start in the other safe engine does exactly the work ours does. The host bridge is
 // stubbed: the tools measured here never fetch, log or wait on timers.
 import { getQuickJS, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten";
+import { packCall } from "../../sandbox/child/plugin-isolate.ts";
 
 const HOOKS = ["__hb_op", "__hb_log", "__hb_emit", "__hb_random"] as const;
 const MAX_BYTES = 10 * 1024 * 1024;
@@ -42,8 +43,8 @@ export class QuickJsPluginContext {
 
   /** One tool call through the dispatcher; returns the tool's JSON text. */
   call(plugin: string, tool: string, inputJson: string): string {
-    const args = [plugin, tool, inputJson].map((a) => JSON.stringify(a)).join(", ");
-    const promise = this.context.unwrapResult(this.context.evalCode(`__entry.dispatch("tool", "bench-call", ${args}, "null", "bench")`));
+    const packed = JSON.stringify(packCall({ kind: "tool", callId: "bench-call", plugin, tool, inputJson, cfgJson: "null", tenant: "bench" }));
+    const promise = this.context.unwrapResult(this.context.evalCode(`__entry.dispatch(${packed})`));
     try {
       this.runtime.executePendingJobs();
       const state = this.context.getPromiseState(promise);

@@ -58,7 +58,7 @@ export class PluginIsolate {
       warm: ivm.Reference<() => Promise<void>>;
       compact: ivm.Reference<(beyondLimit: number) => void>;
       describe: ivm.Reference<() => string>;
-      dispatch: ivm.Reference<(...a: string[]) => Promise<string>>;
+      dispatch: ivm.Reference<(packed: string) => Promise<string>>;
       abort: ivm.Reference<(callId: string, reason: string) => void>;
       settle: ivm.Reference<(callId: string, opId: string, ok: boolean, payload: string) => void>;
     },
@@ -91,7 +91,7 @@ export class PluginIsolate {
         warm: await get<() => Promise<void>>("warm"),
         compact: await get<(beyondLimit: number) => void>("compact"),
         describe: await get<() => string>("describe"),
-        dispatch: await get<(...a: string[]) => Promise<string>>("dispatch"),
+        dispatch: await get<(packed: string) => Promise<string>>("dispatch"),
         abort: await get<(callId: string, reason: string) => void>("abort"),
         settle: await get<(callId: string, opId: string, ok: boolean, payload: string) => void>("settle"),
       };
@@ -146,11 +146,7 @@ export class PluginIsolate {
 
   /** Runs one call; resolves with the isolate's tagged result string ("R…" or "E…"). */
   async dispatch(args: { kind: string; callId: string; plugin: string; tool: string; inputJson: string; cfgJson: string; tenant: string }, timeoutMs: number): Promise<string> {
-    const result = await this.entry.dispatch.apply(
-      undefined,
-      [args.kind, args.callId, args.plugin, args.tool, args.inputJson, args.cfgJson, args.tenant],
-      { timeout: Math.max(1, timeoutMs), result: { promise: true, copy: true } },
-    );
+    const result = await this.entry.dispatch.apply(undefined, [packCall(args)], { timeout: Math.max(1, timeoutMs), result: { promise: true, copy: true } });
     if (typeof result !== "string") throw new RuntimeError("Internal", "sandbox returned a non-string result");
     return result;
   }
@@ -210,6 +206,12 @@ export class PluginIsolate {
       }
     }
   }
+}
+
+/** One string for the isolate's dispatch entry (see dispatchPacked in sandbox/runtime/dispatcher.ts). */
+export function packCall(args: { kind: string; callId: string; plugin: string; tool: string; inputJson: string; cfgJson: string; tenant: string }): string {
+  const fields = [args.kind, args.callId, args.plugin, args.tool, args.inputJson, args.cfgJson, args.tenant];
+  return `${fields.map((f) => f.length).join(",")};${fields.join("")}`;
 }
 
 /**

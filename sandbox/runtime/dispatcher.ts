@@ -235,6 +235,36 @@ export async function dispatch(kind: string, callId: string, pluginName: string,
   }
 }
 
+const DISPATCH_FIELDS = 7;
+
+/**
+ * The host's entry for a call: dispatch's seven strings packed into one (a header of
+ * their lengths, `;`, then the strings), since each argument that crosses into the
+ * isolate is copied on its own. Lengths, not separators: no field's content can shift
+ * another (a tool name cannot rewrite the tenant).
+ */
+export function dispatchPacked(packed: unknown): Promise<string> {
+  const fields = typeof packed === "string" ? unpack(packed) : null;
+  if (fields === null) return Promise.resolve("E" + jsonStringify({ code: "Internal", message: "malformed call from the host" }));
+  return dispatch(fields[0]!, fields[1]!, fields[2]!, fields[3]!, fields[4]!, fields[5]!, fields[6]!);
+}
+
+function unpack(packed: string): string[] | null {
+  const head = packed.indexOf(";");
+  if (head < 0) return null;
+  const lengths = packed.slice(0, head).split(",");
+  if (lengths.length !== DISPATCH_FIELDS) return null;
+  const fields: string[] = [];
+  let at = head + 1;
+  for (const l of lengths) {
+    const n = Number(l);
+    if (!Number.isInteger(n) || n < 0 || at + n > packed.length) return null;
+    fields.push(packed.slice(at, at + n));
+    at += n;
+  }
+  return at === packed.length ? fields : null;
+}
+
 export function abort(callId: string, reason: string): void {
   const c = calls.get(callId);
   if (!c) return;

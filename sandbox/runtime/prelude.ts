@@ -4,7 +4,7 @@
 import { setActiveCall, settleOp } from "./bridge.ts";
 import { makeConsole } from "./console.ts";
 import { cryptoGlobal } from "./crypto.ts";
-import { abort, describe, dispatch, load, warmDispatch } from "./dispatcher.ts";
+import { abort, describe, dispatchPacked, load, warmDispatch } from "./dispatcher.ts";
 import { makeFetch, Request, Response } from "./fetch.ts";
 import { installWebGlobals, warmWebGlobals } from "./globals/index.ts";
 import { sdk } from "./modules.ts";
@@ -66,7 +66,7 @@ export const entry = {
   },
   load,
   describe,
-  dispatch,
+  dispatch: dispatchPacked,
   abort,
   settle(callId: string, opId: string, ok: boolean, payload: string): void {
     setActiveCall(callId);

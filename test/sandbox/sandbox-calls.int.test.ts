@@ -18,6 +18,7 @@ beforeAll(async () => {
       crashes: defineTool({ run: () => { const o = null; return o.x; } }),
       overflow: defineTool({ run: () => { const f = (n) => f(n + 1) + 1; return f(0); } }),
       withCfg: defineTool({ run: (_i, ctx) => ctx.cfg }),
+      whoami: defineTool({ run: (i, ctx) => ({ tenant: ctx.tenant, input: i, cfg: ctx.cfg }) }),
       globals: defineTool({ run: () => Object.getOwnPropertyNames(globalThis).sort() }),
       escape: defineTool({ run: () => {
         const g = (function () {}).constructor("return this")();
@@ -97,6 +98,18 @@ describe("sandbox calls", () => {
   it("reports unknown plugins and tools", async () => {
     expect((await h.failure(pkg, "Nope", "echo")).code).toBe("PluginNotFound");
     expect((await h.failure(pkg, "P", "nope")).code).toBe("ToolNotFound");
+  });
+
+  it("hands every field of a call to the isolate as it was, whatever characters it holds", async () => {
+    // Names shaped like the packing of a call into one string cannot shift another field.
+    for (const tool of ["5,1,1;x", "echo;", ";;", "\u0000echo"]) {
+      const f = await h.failure(pkg, "P", tool);
+      expect(f).toMatchObject({ code: "ToolNotFound", message: `tool ${tool} not found in plugin P` });
+    }
+    const tenant = "t,9;\u0000é";
+    const input = { s: "1,2,3;;\u0000", emoji: "😀" };
+    const cfg = { k: ";" };
+    expect((await h.call(pkg, "P", "whoami", input, { tenant, cfg })).value).toEqual({ tenant, input, cfg });
   });
 
   it("shows plugin code exactly the globals of SPEC §4 and nothing of the host", async () => {
