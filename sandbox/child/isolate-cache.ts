@@ -64,6 +64,8 @@ interface PackageSpare {
   target: PackageTarget;
   /** Null once loading failed: the next call loads the usual way and reports the error. */
   isolate: Promise<PluginIsolate | null>;
+  /** Set once the isolate is loaded and compacted: only then is it handed out. */
+  ready: PluginIsolate | null;
 }
 
 interface InstalledFiles {
@@ -228,7 +230,7 @@ export class IsolateCache {
     const files = await this.installed.get(target.dir);
     const t1 = performance.now();
     const pkgKey = packageKey(target);
-    const prepared = await this.takePackageSpare(pkgKey);
+    const prepared = this.takePackageSpare(pkgKey);
     let isolate: PluginIsolate;
     let spare = false;
     let t2 = performance.now();
@@ -285,7 +287,12 @@ export class IsolateCache {
       this.packageSpares.set(pkgKey, known);
       return;
     }
-    const spare: PackageSpare = { target: { pkg: target.pkg, version: target.version, dir: target.dir }, isolate: this.makePackageSpare(target) };
+    const spare: PackageSpare = { target: { pkg: target.pkg, version: target.version, dir: target.dir }, isolate: this.makePackageSpare(target), ready: null };
+    void spare.isolate.then((isolate) => {
+      spare.ready = isolate;
+      // A failed one makes room: the package may be prepared again later.
+      if (isolate === null && this.packageSpares.get(pkgKey) === spare) this.packageSpares.delete(pkgKey);
+    });
     this.packageSpares.set(pkgKey, spare);
     while (this.packageSpares.size > this.packageSpareCap) {
       const [oldest, victim] = this.packageSpares.entries().next().value!;
@@ -309,13 +316,16 @@ export class IsolateCache {
     }
   }
 
-  /** The package's spare, if one is ready (or being made): taken, so no other tenant gets it. */
-  private async takePackageSpare(pkgKey: string): Promise<PluginIsolate | null> {
+  /**
+   * The package's spare, if one is ready: taken, so no other tenant gets it. One still
+   * being made is left for the next tenant (waiting for it would cost this call more
+   * than loading the bundle itself).
+   */
+  private takePackageSpare(pkgKey: string): PluginIsolate | null {
     const spare = this.packageSpares.get(pkgKey);
-    if (!spare) return null;
+    if (!spare || spare.ready === null) return null;
     this.packageSpares.delete(pkgKey);
-    const isolate = await spare.isolate;
-    return isolate && !isolate.disposed ? isolate : null;
+    return spare.ready.disposed ? null : spare.ready;
   }
 
   /**

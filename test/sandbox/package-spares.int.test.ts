@@ -57,6 +57,16 @@ describe("package spares", () => {
     expect(coldStart("e")).toMatchObject({ package_spare: true });
   });
 
+  it("does not make a call wait for a spare still being made, and keeps that spare for the next tenant", async () => {
+    const fresh = await h.install("spared3", STATEFUL);
+    h.sandbox.preparePackage(fresh);
+    expect((await h.call(fresh, "S", "who", {}, { tenant: "g" })).value).toEqual({ seen: ["g"], loads: 1 });
+    expect(coldStart("g")).toMatchObject({ package_spare: false });
+    await sleep(1000);
+    expect((await h.call(fresh, "S", "who", {}, { tenant: "h" })).value).toEqual({ seen: ["h"], loads: 1 });
+    expect(coldStart("h")).toMatchObject({ package_spare: true });
+  });
+
   it("drops a package's spare with the package", async () => {
     h.sandbox.preparePackage(pkg);
     await sleep(1000);
