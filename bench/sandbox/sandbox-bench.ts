@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     };
     const withCache = await cold("bench_cached", cached.dir);
     const without = await cold("bench_nocache", uncached.dir);
-    printTable(`Cold start of an installed ${Math.round(cached.bundleBytes / 1024)} KB bundle (first call minus a warm call), ms`, ["artifact", "p50 ms", "p99 ms"], [
+    printTable(`Cold start of an installed ${Math.round(cached.bundleBytes / 1024)} KB bundle, package spares off (first call minus a warm call), ms`, ["artifact", "p50 ms", "p99 ms"], [
       ["none", percentile(without, 50), percentile(without, 99)],
       ["V8 code cache", percentile(withCache, 50), percentile(withCache, 99)],
     ]);
@@ -75,10 +75,10 @@ async function main(): Promise<void> {
     const ours16 = results["sandbox API (process hop)@16"]!;
     const plain1 = results["plain in-process function@1"]!;
     const raw1 = results["raw isolated-vm applySync@1"]!;
-    printTable("Judged figures (targets: warm p50 ≤ 100 µs, ≥ 20,000 calls/s at concurrency 16, cold start p50 ≤ 5 ms with the artifact)", ["figure", "value", "target", "met"], [
+    printTable("Judged figures (targets: warm p50 ≤ 100 µs, ≥ 20,000 calls/s at concurrency 16; cold start ≤ 5 ms is judged by bench/cold, as installed)", ["figure", "value", "target", "met"], [
       ["warm p50, sandbox API, concurrency 1 (µs)", ours1.p50, "≤ 100", ours1.p50 <= 100 ? "yes" : "no"],
       ["calls/s, sandbox API, concurrency 16", ours16.perSecond, "≥ 20,000", ours16.perSecond >= 20_000 ? "yes" : "no"],
-      ["cold start p50 with code cache (ms)", percentile(withCache, 50), "≤ 5", percentile(withCache, 50) <= 5 ? "yes" : "no"],
+      ["cold start p50 with code cache, package spares off (ms)", percentile(withCache, 50), "(≤ 5)", percentile(withCache, 50) <= 5 ? "yes" : "no"],
       ["ratio warm p50: sandbox / plain", ours1.p50 / plain1.p50, "", ""],
       ["ratio warm p50: sandbox / raw applySync", ours1.p50 / raw1.p50, "", ""],
       ["ratio cold p50: no artifact / code cache", percentile(without, 50) / percentile(withCache, 50), "", ""],
