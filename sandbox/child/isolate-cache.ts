@@ -4,12 +4,11 @@
 // first); one spare isolate with the prelude already evaluated so a cold start only
 // loads the bundle; and, for a few packages, a package spare with the bundle loaded
 // too, handed whole to the next tenant that calls the package.
-import { readFile } from "node:fs/promises";
-import { join, sep } from "node:path";
-import { RuntimeError } from "../errors.ts";
-import { INSTALLED_FILES, type IsolateTarget, type PackageTarget } from "../sandbox-api.ts";
-import { StackMapper } from "../source-map/stack-mapper.ts";
+import { sep } from "node:path";
+import type { IsolateTarget, PackageTarget } from "../sandbox-api.ts";
 import type { SandboxOptions } from "../options.ts";
+import { InstalledFilesCache } from "./installed-files.ts";
+import { PackageSpares } from "./package-spares.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
 
 export interface WarmIsolate {
@@ -55,94 +54,12 @@ export function isolateKey(t: { tenant: string; pkg: string; version: string }):
   return `${t.tenant}\u0000${t.pkg}\u0000${t.version}`;
 }
 
-function packageKey(t: PackageTarget): string {
-  return `${t.pkg}\u0000${t.version}\u0000${t.dir}`;
-}
-
-/** A tenant-less isolate with one package's bundle loaded. */
-interface PackageSpare {
-  target: PackageTarget;
-  /** Null once loading failed: the next call loads the usual way and reports the error. */
-  isolate: Promise<PluginIsolate | null>;
-  /** Set once the isolate is loaded and compacted: only then is it handed out. */
-  ready: PluginIsolate | null;
-}
-
-interface InstalledFiles {
-  code: string;
-  cache: Buffer | null;
-  origins: string[];
-}
-
-async function readInstalled(dir: string): Promise<InstalledFiles> {
-  let code: string;
-  let manifest: { hiagent?: { permissions?: { fetch?: unknown } } };
-  try {
-    [code, manifest] = await Promise.all([
-      readFile(join(dir, INSTALLED_FILES.bundle), "utf8"),
-      readFile(join(dir, INSTALLED_FILES.manifest), "utf8").then((t) => JSON.parse(t) as typeof manifest),
-    ]);
-  } catch {
-    throw new RuntimeError("PackageNotFound", "package files are missing");
-  }
-  const cache = await readFile(join(dir, INSTALLED_FILES.codeCache)).catch(() => null);
-  const fetch = manifest.hiagent?.permissions?.fetch;
-  const origins = Array.isArray(fetch) ? fetch.filter((o): o is string => typeof o === "string") : [];
-  return { code, cache, origins };
-}
-
-/**
- * Installed files, kept in memory once read: an installed version never changes in
- * place (a reinstall or delete drops it first), and another tenant's first call of the
- * same package then starts without touching the disk.
- */
-class InstalledFilesCache {
-  private readonly files = new Map<string, Promise<InstalledFiles>>();
-  private readonly mappers = new Map<string, Promise<StackMapper | null>>();
-  constructor(private readonly cap: number) {}
-
-  /** The bundle's source map, read on the first error that needs it. */
-  mapper(dir: string): Promise<StackMapper | null> {
-    let p = this.mappers.get(dir);
-    if (!p) {
-      p = readFile(join(dir, INSTALLED_FILES.sourceMap), "utf8")
-        .then((text) => new StackMapper(text))
-        .catch(() => null);
-      this.mappers.set(dir, p);
-      while (this.mappers.size > this.cap) this.mappers.delete(this.mappers.keys().next().value!);
-    }
-    return p;
-  }
-
-  get(dir: string): Promise<InstalledFiles> {
-    let p = this.files.get(dir);
-    if (p) {
-      this.files.delete(dir);
-      this.files.set(dir, p);
-      return p;
-    }
-    p = readInstalled(dir);
-    p.catch(() => this.files.delete(dir));
-    this.files.set(dir, p);
-    while (this.files.size > this.cap) this.files.delete(this.files.keys().next().value!);
-    return p;
-  }
-
-  forget(match: (dir: string) => boolean): void {
-    for (const dir of [...this.files.keys()]) if (match(dir)) this.files.delete(dir);
-    for (const dir of [...this.mappers.keys()]) if (match(dir)) this.mappers.delete(dir);
-  }
-}
-
 export class IsolateCache {
   private readonly entries = new Map<string, WarmIsolate>();
   private readonly loading = new Map<string, Promise<WarmIsolate>>();
   private spare: Promise<PluginIsolate> | null = null;
   private readonly installed = new InstalledFilesCache(64);
-  /** By package key, least recently prepared or used first. */
-  private readonly packageSpares = new Map<string, PackageSpare>();
-  /** Packages with a cold start here lately (a second one makes the package worth a spare). */
-  private readonly coldStarted = new Set<string>();
+  private readonly packageSpares: PackageSpares;
   private compacting = false;
 
   constructor(
@@ -151,10 +68,12 @@ export class IsolateCache {
     private readonly loadBundle: IsolateLoader,
     private readonly onColdStart: (info: ColdStartInfo) => void = () => {},
     private readonly tenantCap: number = Number.POSITIVE_INFINITY,
-    private readonly packageSpareCap: number = 0,
+    packageSpareCap = 0,
     /** Compacts an isolate's heap (spares before they are handed out; idle isolates). */
     private readonly compact: (isolate: PluginIsolate) => Promise<void> = async () => {},
-  ) {}
+  ) {
+    this.packageSpares = new PackageSpares(packageSpareCap, (target) => this.makePackageSpare(target));
+  }
 
   /** Maps a plugin stack to the author's sources (via the installed source map). */
   async mapStack(dir: string, stack: string): Promise<string> {
@@ -229,8 +148,7 @@ export class IsolateCache {
     const t0 = performance.now();
     const files = await this.installed.get(target.dir);
     const t1 = performance.now();
-    const pkgKey = packageKey(target);
-    const prepared = this.takePackageSpare(pkgKey);
+    const prepared = this.packageSpares.take(target);
     let isolate: PluginIsolate;
     let spare = false;
     let t2 = performance.now();
@@ -250,12 +168,11 @@ export class IsolateCache {
     isolate.sampleHeap();
     // Spares are made a little later, so making them (tens of ms of CPU) does not
     // compete with the first call that this cold start is for.
-    const packageWanted = prepared !== null || this.coldStarted.has(pkgKey);
+    const packageWanted = this.packageSpares.coldStart(target, prepared !== null);
     setTimeout(() => {
       if (!prepared) this.refillSpare();
-      if (packageWanted) this.preparePackage(target);
+      if (packageWanted) this.packageSpares.prepare(target);
     }, SPARE_REFILL_DELAY_MS).unref();
-    this.noteColdStart(pkgKey);
     this.onColdStart({
       target,
       read_ms: t1 - t0,
@@ -270,35 +187,9 @@ export class IsolateCache {
     return entry;
   }
 
-  private noteColdStart(pkgKey: string): void {
-    if (this.packageSpareCap === 0) return;
-    this.coldStarted.delete(pkgKey);
-    this.coldStarted.add(pkgKey);
-    while (this.coldStarted.size > this.packageSpareCap * 16) this.coldStarted.delete(this.coldStarted.values().next().value!);
-  }
-
   /** Loads the package into a tenant-less isolate kept aside for its next tenant. */
   preparePackage(target: PackageTarget): void {
-    if (this.packageSpareCap === 0) return;
-    const pkgKey = packageKey(target);
-    const known = this.packageSpares.get(pkgKey);
-    if (known) {
-      this.packageSpares.delete(pkgKey);
-      this.packageSpares.set(pkgKey, known);
-      return;
-    }
-    const spare: PackageSpare = { target: { pkg: target.pkg, version: target.version, dir: target.dir }, isolate: this.makePackageSpare(target), ready: null };
-    void spare.isolate.then((isolate) => {
-      spare.ready = isolate;
-      // A failed one makes room: the package may be prepared again later.
-      if (isolate === null && this.packageSpares.get(pkgKey) === spare) this.packageSpares.delete(pkgKey);
-    });
-    this.packageSpares.set(pkgKey, spare);
-    while (this.packageSpares.size > this.packageSpareCap) {
-      const [oldest, victim] = this.packageSpares.entries().next().value!;
-      this.packageSpares.delete(oldest);
-      void victim.isolate.then((i) => i?.dispose("evicted"));
-    }
+    this.packageSpares.prepare(target);
   }
 
   private async makePackageSpare(target: PackageTarget): Promise<PluginIsolate | null> {
@@ -314,18 +205,6 @@ export class IsolateCache {
       isolate?.dispose("error");
       return null;
     }
-  }
-
-  /**
-   * The package's spare, if one is ready: taken, so no other tenant gets it. One still
-   * being made is left for the next tenant (waiting for it would cost this call more
-   * than loading the bundle itself).
-   */
-  private takePackageSpare(pkgKey: string): PluginIsolate | null {
-    const spare = this.packageSpares.get(pkgKey);
-    if (!spare || spare.ready === null) return null;
-    this.packageSpares.delete(pkgKey);
-    return spare.ready.disposed ? null : spare.ready;
   }
 
   /**
@@ -380,13 +259,7 @@ export class IsolateCache {
   /** Disposes every isolate of a package version, whatever the tenant. */
   drop(pkg: string, version: string): void {
     this.installed.forget((dir) => dir.endsWith(`${sep}${pkg}${sep}${version}`));
-    for (const [k, spare] of [...this.packageSpares]) {
-      if (spare.target.pkg === pkg && spare.target.version === version) {
-        this.packageSpares.delete(k);
-        void spare.isolate.then((i) => i?.dispose("dropped"));
-      }
-    }
-    for (const k of [...this.coldStarted]) if (k.startsWith(`${pkg}\u0000${version}\u0000`)) this.coldStarted.delete(k);
+    this.packageSpares.drop(pkg, version);
     for (const e of [...this.entries.values()]) {
       if (e.target.pkg === pkg && e.target.version === version) {
         this.entries.delete(e.key);
@@ -398,9 +271,7 @@ export class IsolateCache {
   async close(): Promise<void> {
     for (const e of this.entries.values()) e.isolate.dispose("closed");
     this.entries.clear();
-    const prepared = [...this.packageSpares.values()];
-    this.packageSpares.clear();
-    for (const p of prepared) (await p.isolate)?.dispose("closed");
+    await this.packageSpares.close();
     const spare = this.spare;
     this.spare = null;
     if (spare) (await spare.catch(() => null))?.dispose("closed");
