@@ -75,6 +75,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       extensionsDir: config.extensions_dir,
       sandbox,
       maxPackageBytes: config.package.max_package_bytes,
+      downloadTimeoutMs: config.package.download_timeout_ms,
       fileRoots: config.package.file_roots,
       fetch: config.sandbox.fetch,
       logger: logger.child({ component: "packages" }),

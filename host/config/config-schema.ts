@@ -85,6 +85,8 @@ export const StorageConfigSchema = z.preprocess(
 export const PackageConfigSchema = z
   .object({
     max_package_bytes: z.number().int().min(1).default(50 * 1024 * 1024),
+    /** Deadline of a whole http(s) package download, however slowly the bytes come. */
+    download_timeout_ms: z.number().int().min(1).default(120_000),
     /** Folders `file://` installs may read from; a relative file:// URI is relative to the first. */
     file_roots: z.array(z.string().min(1)).default(["."]),
     /** An npm-compatible registry for dependencies a package does not vendor. */

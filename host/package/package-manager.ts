@@ -26,6 +26,8 @@ export interface PackageManagerOptions {
   /** `preparePackage`, when given, is told of every install so the package's first call starts warm. */
   sandbox: Pick<Sandbox, "inspect" | "dropPackage"> & Partial<Pick<Sandbox, "preparePackage">>;
   maxPackageBytes: number;
+  /** Deadline of a whole http(s) download (`package.download_timeout_ms`); 120 s when absent. */
+  downloadTimeoutMs?: number;
   fileRoots: readonly string[];
   fetch: FetchOptions;
   logger?: PackageManagerLogger;
@@ -233,6 +235,7 @@ export class PackageManager {
       fetch: this.#options.fetch,
       signal: options.signal,
       download: this.#options.download,
+      ...(this.#options.downloadTimeoutMs === undefined ? {} : { downloadTimeoutMs: this.#options.downloadTimeoutMs }),
     });
   }
 

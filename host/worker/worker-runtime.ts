@@ -62,6 +62,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
       extensionsDir: scratch,
       sandbox,
       maxPackageBytes: config.package.max_package_bytes,
+      downloadTimeoutMs: config.package.download_timeout_ms,
       fileRoots: config.package.file_roots,
       fetch: config.sandbox.fetch,
       logger: logger.child({ component: "packages" }),
