@@ -1,10 +1,12 @@
 // What each token role may do (SPEC §5, §7 auth). `admin` runs the deployment: installs,
 // deletes, job control, and everything `invoke` may do. `invoke` is a tenant's calling
-// credential: it runs tools and validates configs, and sees which packages are installed.
+// credential: it runs tools, validates configs, sees which packages are installed and
+// reads a package's metadata before an admin installs it.
 //
-// ReadPackageMetadata is admin-only although it installs nothing: it downloads from any
-// install source and evaluates the package's code at inspect time, outside the tenant's
-// call caps, so it costs what an install costs.
+// ReadPackageMetadata installs nothing, but it downloads the source and evaluates the
+// package's code as an install does: within the same guards (install sources confined to
+// `package.file_roots` and the fetch policy, size cap, download deadline, the sandbox's
+// time and memory limits).
 
 export const ROLES = ["admin", "invoke"] as const;
 
@@ -16,6 +18,7 @@ const INVOKE_OPERATIONS: ReadonlySet<string> = new Set([
   "RunPluginValidate",
   "RunPluginToolAdapterRuntime",
   "ListPackages",
+  "ReadPackageMetadata",
   "Health",
 ]);
 

@@ -20,7 +20,6 @@ const ADMIN_ONLY: [string, object][] = [
   ["CancelInstallPackage", { job_id: "x" }],
   ["RetryInstallPackage", { job_id: "x" }],
   ["DeletePackage", { pkg: "calculator", version: "1.0.0" }],
-  ["ReadPackageMetadata", { uri: "file://pkgs/calculator-1.0.0.zip", filename: "c.zip" }],
 ];
 
 const raw = (pathname: string, init: RequestInit = {}) => fetch(`${server.rt.url}${pathname}`, init);
@@ -36,7 +35,7 @@ afterAll(async () => {
 
 describe("authentication", () => {
   it("every /v1 operation needs a listed bearer token: Unauthorized (401) with a Bearer challenge", async () => {
-    for (const op of [...ADMIN_ONLY.map(([name]) => name), "RunPluginTool", "RunPluginValidate", "ListPackages", "RunPluginToolAdapterRuntime", "NoSuchOperation"]) {
+    for (const op of [...ADMIN_ONLY.map(([name]) => name), "RunPluginTool", "RunPluginValidate", "ListPackages", "ReadPackageMetadata", "RunPluginToolAdapterRuntime", "NoSuchOperation"]) {
       for (const authorization of [undefined, "Bearer not-a-listed-token", "Basic YWRtaW46YWRtaW4=", "Bearer", `Bearer ${server.tokens.admin} extra`, `Token ${server.tokens.admin}`]) {
         const res = await raw(`/v1/${op}`, { method: "POST", body: "{}", headers: authorization === undefined ? {} : { authorization } });
         expect(res.status, `${op} with ${authorization}`).toBe(401);
@@ -88,8 +87,10 @@ describe("roles", () => {
     expect(jobs).toEqual([]);
   });
 
-  it("an invoke token runs tools, validates configs and lists packages; an admin token may do it all", async () => {
+  it("an invoke token runs tools, validates configs, lists packages and reads a package's metadata; an admin token may do it all", async () => {
     for (const as of ["a", "admin"] as const) {
+      const read = await server.call(as, "ReadPackageMetadata", { uri: "file://pkgs/calculator-1.0.0.zip", filename: "c.zip" });
+      expect(read.body).toMatchObject({ data: { name: "calculator", version: "1.0.0", plugins: ["Calculator"] }, error: null });
       expect((await server.call(as, "RunPluginTool", { ...calc, tool: "add", input: { a: 1, b: 2 } })).body).toEqual({ data: 3, error: null });
       expect((await server.call(as, "RunPluginValidate", { ...calc, cfg: null })).body).toEqual({ data: null, error: null });
       expect((await server.call(as, "ListPackages", {})).status).toBe(200);
