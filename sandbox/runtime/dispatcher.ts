@@ -235,7 +235,13 @@ export async function dispatch(kind: string, callId: string, pluginName: string,
   }
 }
 
-const DISPATCH_FIELDS = 7;
+// Captured before any plugin code runs: a plugin may patch String.prototype in its own
+// isolate, and that must not change how the host's calls are read.
+const reflectApply = Reflect.apply;
+const stringSlice = String.prototype.slice;
+const stringCharCodeAt = String.prototype.charCodeAt;
+const COMMA = 44;
+const SEMICOLON = 59;
 
 /**
  * The host's entry for a call: dispatch's seven strings packed into one (a header of
@@ -244,25 +250,51 @@ const DISPATCH_FIELDS = 7;
  * another (a tool name cannot rewrite the tenant).
  */
 export function dispatchPacked(packed: unknown): Promise<string> {
-  const fields = typeof packed === "string" ? unpack(packed) : null;
-  if (fields === null) return Promise.resolve("E" + jsonStringify({ code: "Internal", message: "malformed call from the host" }));
-  return dispatch(fields[0]!, fields[1]!, fields[2]!, fields[3]!, fields[4]!, fields[5]!, fields[6]!);
+  const f = typeof packed === "string" ? unpack(packed) : null;
+  // Not an async function: one that returned dispatch's promise would settle through
+  // `then`, which plugin code may have patched; dispatch's own promise is what we hand back.
+  if (f === null) return malformedCall();
+  return dispatch(f[0]!, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!, f[6]!);
 }
 
+async function malformedCall(): Promise<string> {
+  return "E" + jsonStringify({ code: "Internal", message: "malformed call from the host" });
+}
+
+/** Reads the packed fields with intrinsics only (own indices of literals, captured methods). */
 function unpack(packed: string): string[] | null {
-  const head = packed.indexOf(";");
-  if (head < 0) return null;
-  const lengths = packed.slice(0, head).split(",");
-  if (lengths.length !== DISPATCH_FIELDS) return null;
-  const fields: string[] = [];
-  let at = head + 1;
-  for (const l of lengths) {
-    const n = Number(l);
-    if (!Number.isInteger(n) || n < 0 || at + n > packed.length) return null;
-    fields.push(packed.slice(at, at + n));
-    at += n;
+  const n = packed.length;
+  const lengths = [0, 0, 0, 0, 0, 0, 0];
+  let k = 0;
+  let value = 0;
+  let digits = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = reflectApply(stringCharCodeAt, packed, [i]) as number;
+    if (c === SEMICOLON) break;
+    if (c === COMMA) {
+      if (digits === 0 || k >= 6) return null;
+      lengths[k++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 15) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else {
+      return null;
+    }
   }
-  return at === packed.length ? fields : null;
+  if (i >= n || digits === 0 || k !== 6) return null;
+  lengths[6] = value;
+  const fields = ["", "", "", "", "", "", ""];
+  let at = i + 1;
+  for (let f = 0; f < 7; f++) {
+    const end = at + lengths[f]!;
+    if (end > n) return null;
+    fields[f] = reflectApply(stringSlice, packed, [at, end]) as string;
+    at = end;
+  }
+  return at === n ? fields : null;
 }
 
 export function abort(callId: string, reason: string): void {

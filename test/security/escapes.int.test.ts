@@ -106,6 +106,10 @@ const POLLUTER: PluginPackageSpec = {
       Object.defineProperty(Object.prototype, "isAdmin", { get() { return true; }, configurable: true });
       JSON.parse = () => ({ hijacked: true });
       String.prototype.slice = function () { return "hijacked"; };
+      // What the sandbox reads a call with, patched too: A's later calls must still arrive intact.
+      String.prototype.charCodeAt = function () { return 59; };
+      String.prototype.split = function () { return ["1", "2"]; };
+      Function.prototype.call = function () { return "hijacked"; };
       return "polluted";
     } }),
     probe: defineTool({ input: z.record(z.string(), z.unknown()), run(input) {
@@ -250,7 +254,8 @@ describe("prototype pollution", () => {
     expect((await run("a", POLLUTER.name, "pollute")).body.data).toBe("polluted");
     // A's own isolate is polluted (state survives for the same tenant), which proves the attack landed…
     const own = await run("a", POLLUTER.name, "probe");
-    expect(own.body.data).toMatchObject({ polluted: "yes", isAdmin: true, parse: { hijacked: true } });
+    expect(own.body.data).toMatchObject({ polluted: "yes", isAdmin: true, parse: { hijacked: true }, slice: "hijacked" });
+    expect(own.headers.get("x-plugin-usage")).toBeTruthy();
     // …while B's call of the same package version runs in a clean isolate.
     const other = await run("b", POLLUTER.name, "probe");
     expect(other.body.data).toEqual({ polluted: null, isAdmin: null, parse: { a: 1 }, slice: "bc", inputProto: null });
