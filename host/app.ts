@@ -15,7 +15,7 @@ import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { LocalVersionLocks, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -71,15 +71,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     closers.push(() => sandbox.close());
     await sandbox.start();
 
-    const managerOptions: PackageManagerOptions = {
-      extensionsDir: config.extensions_dir,
-      sandbox,
-      maxPackageBytes: config.package.max_package_bytes,
-      downloadTimeoutMs: config.package.download_timeout_ms,
-      fileRoots: config.package.file_roots,
-      fetch: config.sandbox.fetch,
-      logger: logger.child({ component: "packages" }),
-    };
+    const managerOptions = managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) });
     const composed = usesSharedStorage(config)
       ? await composeShared(config, managerOptions, logger, closers)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);

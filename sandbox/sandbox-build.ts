@@ -17,28 +17,34 @@ let preludePromise: Promise<string> | null = null;
 
 /** The prelude script text; its completion value is the entry object. */
 export function buildPrelude(): Promise<string> {
-  preludePromise ??= (async () => {
-    const result = await esbuild.build({
-      entryPoints: [join(here, "runtime", "prelude.ts")],
-      bundle: true,
-      write: false,
-      format: "iife",
-      globalName: "__hiagent_prelude",
-      platform: "neutral",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      minify: true,
-      legalComments: "none",
-      logLevel: "silent",
-      absWorkingDir: root,
-    });
-    const code = result.outputFiles[0]!.text;
-    return `(function () {${code}\nreturn __hiagent_prelude.entry;})()`;
-  })();
+  preludePromise ??= bundlePrelude({ minify: true });
   preludePromise.catch(() => {
     preludePromise = null;
   });
   return preludePromise;
+}
+
+/**
+ * Bundles the prelude (uncached). Unminified, profiles of the isolate name zod's and the
+ * SDK's functions; the sandbox itself runs the minified one.
+ */
+export async function bundlePrelude(options: { minify: boolean }): Promise<string> {
+  const result = await esbuild.build({
+    entryPoints: [join(here, "runtime", "prelude.ts")],
+    bundle: true,
+    write: false,
+    format: "iife",
+    globalName: "__hiagent_prelude",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    minify: options.minify,
+    legalComments: "none",
+    logLevel: "silent",
+    absWorkingDir: root,
+  });
+  const code = result.outputFiles[0]!.text;
+  return `(function () {${code}\nreturn __hiagent_prelude.entry;})()`;
 }
 
 let childPromise: Promise<string> | null = null;

@@ -12,6 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, SandboxOptionsSchema, type SandboxLogger } from "../../sandbox/index.ts";
+import type { ColdStartInfo } from "../../sandbox/child/isolate-cache.ts";
 import { buildPrelude } from "../../sandbox/sandbox-build.ts";
 import { BENCH_PLUGIN, bigLibraryPlugin, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage, type InstalledBenchPackage } from "../bench-packages.ts";
 import { percentile, printTable } from "../bench-table.ts";
@@ -37,15 +38,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => percentile(sorted(xs), 50);
 
-/** What the sandbox's "isolate cold start" debug line says about one start. */
-interface ColdStartLog {
-  read_ms: number;
-  isolate_ms: number;
-  load_ms: number;
-  spare: boolean;
-  package_spare: boolean;
-  code_cache: boolean;
-}
+/** What the sandbox's "isolate cold start" debug line says about one start (its target flattened into the fields). */
+type ColdStartLog = Omit<ColdStartInfo, "target">;
 
 interface Row {
   engine: string;

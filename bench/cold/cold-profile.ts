@@ -10,37 +10,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ivm from "isolated-vm";
+import { packCall } from "../../sandbox/child/plugin-isolate.ts";
 import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import { bundlePrelude } from "../../sandbox/sandbox-build.ts";
 import { BENCH_PLUGIN, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage } from "../bench-packages.ts";
 import { percentile, printTable } from "../bench-table.ts";
 import { topSelfTime, type CpuProfile } from "../inspector-profile.ts";
 import { printMachineFacts } from "../machine-facts.ts";
 import { ensureNodeFlags } from "../node-flags.ts";
-import { packCall } from "../../sandbox/child/plugin-isolate.ts";
 
 ensureNodeFlags(["--no-node-snapshot"]);
 
 const STARTS = Number(process.env.BENCH_COLD ?? 20);
-const PRELUDE_ENTRY = fileURLToPath(new URL("../../sandbox/runtime/prelude.ts", import.meta.url));
 
-/** The prelude as sandbox-build.ts makes it, but not minified, so profiles name zod's and the SDK's functions. */
-async function readablePrelude(): Promise<string> {
-  const result = await esbuild.build({
-    entryPoints: [PRELUDE_ENTRY],
-    bundle: true,
-    write: false,
-    format: "iife",
-    globalName: "__hiagent_prelude",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    minify: false,
-    logLevel: "silent",
-  });
-  return `(function () {${result.outputFiles[0]!.text}\nreturn __hiagent_prelude.entry;})()`;
-}
 const MAX_BYTES = 10 * 1024 * 1024;
 
 interface Spare {
@@ -116,7 +98,7 @@ async function main(): Promise<void> {
     await sandbox.start();
     const pkg = await installBenchPackage(sandbox, "cold_profile_small", ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "extensions") });
     const cache = (await sandbox.inspect({ pkg: pkg.name, version: pkg.version, code: pkg.code })).codeCache!;
-    const prelude = await readablePrelude();
+    const prelude = await bundlePrelude({ minify: false });
     const preludeCache = ((await new ivm.Isolate().compileScript(prelude, { produceCachedData: true })) as ivm.Script & { cachedData: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
     // A throwaway plugin with another name, run once in the spare before the real start.
     const warmup = pkg.code.replace(`name: "${BENCH_PLUGIN}"`, 'name: "Warmup"');

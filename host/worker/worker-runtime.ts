@@ -11,7 +11,7 @@ import { newNodeId } from "../jobs/redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "../jobs/redis-package-events.ts";
 import { RedisPackageLock } from "../jobs/redis-package-lock.ts";
 import type { Logger } from "../logging/logger.ts";
-import { PackageManager, StorageInstaller } from "../package/index.ts";
+import { managerOptionsFromConfig, PackageManager, StorageInstaller } from "../package/index.ts";
 import { createPackageStorage } from "../storage/index.ts";
 import { InstallWorker } from "./install-worker.ts";
 import { scratchDir, sweepDeadScratch } from "./worker-scratch.ts";
@@ -59,13 +59,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     await mkdir(scratch, { recursive: true });
     closers.push(() => rm(scratch, { recursive: true, force: true }));
     const manager = new PackageManager({
-      extensionsDir: scratch,
-      sandbox,
-      maxPackageBytes: config.package.max_package_bytes,
-      downloadTimeoutMs: config.package.download_timeout_ms,
-      fileRoots: config.package.file_roots,
-      fetch: config.sandbox.fetch,
-      logger: logger.child({ component: "packages" }),
+      ...managerOptionsFromConfig(config, { extensionsDir: scratch, sandbox, logger: logger.child({ component: "packages" }) }),
       ...(readS3Source === undefined ? {} : { readS3Source }),
     });
     const installer = new StorageInstaller({

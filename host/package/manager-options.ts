@@ -1,0 +1,17 @@
+// The package manager's options as the config gives them, for every entry point that
+// makes one (API node, install worker): one mapping of the `package` section.
+import type { Config } from "../config/index.ts";
+import type { PackageManagerOptions } from "./package-manager.ts";
+
+export function managerOptionsFromConfig(
+  config: Pick<Config, "package" | "sandbox">,
+  parts: Pick<PackageManagerOptions, "extensionsDir" | "sandbox" | "logger">,
+): PackageManagerOptions {
+  return {
+    ...parts,
+    maxPackageBytes: config.package.max_package_bytes,
+    downloadTimeoutMs: config.package.download_timeout_ms,
+    fileRoots: config.package.file_roots,
+    fetch: config.sandbox.fetch,
+  };
+}
