@@ -5,7 +5,7 @@
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { bundlePackage } from "../host/package/bundler.ts";
-import { INSTALLED_FILES, type Sandbox } from "../sandbox/index.ts";
+import { createSandbox, INSTALLED_FILES, SandboxOptionsSchema, type Sandbox } from "../sandbox/index.ts";
 
 export const BENCH_VERSION = "1.0.0";
 export const BENCH_PLUGIN = "Bench";
@@ -99,6 +99,19 @@ export async function installBenchPackage(sandbox: Pick<Sandbox, "inspect">, nam
   const meta = { name, version: BENCH_VERSION, uri: `file://${name}.zip`, filename: `${name}.zip`, plugins: inspected.plugins };
   await writeFile(join(dir, INSTALLED_FILES.meta), JSON.stringify(meta));
   return { name, version: BENCH_VERSION, dir, bundleBytes: Buffer.byteLength(bundle.code), code: bundle.code };
+}
+
+/**
+ * The same, for a benchmark whose runtime runs in another process: a one-process
+ * sandbox is started for the install and closed after it.
+ */
+export async function installWithOwnSandbox(name: string, files: Record<string, string>, options: InstallOptions): Promise<InstalledBenchPackage> {
+  const builder = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }));
+  try {
+    return await installBenchPackage(builder, name, files, options);
+  } finally {
+    await builder.close();
+  }
 }
 
 /**

@@ -11,8 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
-import { BENCH_PLUGIN, BENCH_VERSION, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage } from "../bench-packages.ts";
+import { BENCH_PLUGIN, BENCH_VERSION, ECHO_INPUT, ECHO_PLUGIN, installWithOwnSandbox } from "../bench-packages.ts";
 import { printTable } from "../bench-table.ts";
 import { loadWithAutocannon, postLatency, readSseStreams, type Throughput } from "../http-load.ts";
 import { printMachineFacts } from "../machine-facts.ts";
@@ -68,12 +67,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "hiagent-bench-http-"));
   const extensionsDir = join(root, "extensions");
   try {
-    const builder = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }));
-    try {
-      await installBenchPackage(builder, PKG, ECHO_PLUGIN, { workDir: root, extensionsDir });
-    } finally {
-      await builder.close();
-    }
+    await installWithOwnSandbox(PKG, ECHO_PLUGIN, { workDir: root, extensionsDir });
 
     // Both servers stay up for every round (an idle one costs nothing), so each is JIT-warm
     // from its warm-up on and the rounds alternate between two steady servers.

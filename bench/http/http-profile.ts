@@ -6,8 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
-import { BENCH_PLUGIN, BENCH_VERSION, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage } from "../bench-packages.ts";
+import { BENCH_PLUGIN, BENCH_VERSION, ECHO_INPUT, ECHO_PLUGIN, installWithOwnSandbox } from "../bench-packages.ts";
 import { printTable } from "../bench-table.ts";
 import { loadWithAutocannon, postLatency } from "../http-load.ts";
 import { openInspector, profileRemote, topSelfTime } from "../inspector-profile.ts";
@@ -22,12 +21,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "hiagent-bench-http-profile-"));
   const extensionsDir = join(root, "extensions");
   try {
-    const builder = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }));
-    try {
-      await installBenchPackage(builder, PKG, ECHO_PLUGIN, { workDir: root, extensionsDir });
-    } finally {
-      await builder.close();
-    }
+    await installWithOwnSandbox(PKG, ECHO_PLUGIN, { workDir: root, extensionsDir });
     const inspectPort = await freePort();
     const runtime = await startRuntimeProcess({ cwd: root, env: { HIAGENT_EXTENSIONS_DIR: extensionsDir }, execArgv: [`--inspect-port=127.0.0.1:${inspectPort}`] });
     try {

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
-import { BENCH_PLUGIN, BENCH_VERSION, cloneMany, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage } from "../bench-packages.ts";
+import { BENCH_PLUGIN, BENCH_VERSION, cloneMany, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage, installWithOwnSandbox } from "../bench-packages.ts";
 import { percentile, printTable } from "../bench-table.ts";
 import { postLatency } from "../http-load.ts";
 import { printMachineFacts } from "../machine-facts.ts";
@@ -59,13 +59,7 @@ async function perIsolateSlope(root: string): Promise<{ slope: number; rows: (st
 }
 
 async function deployment(root: string): Promise<{ total: number; rows: (string | number)[][] }> {
-  const builder = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }));
-  let seed;
-  try {
-    seed = await installBenchPackage(builder, "bench_mem_seed", ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "seed") });
-  } finally {
-    await builder.close();
-  }
+  const seed = await installWithOwnSandbox("bench_mem_seed", ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "seed") });
   const extensionsDir = join(root, "extensions-deploy");
   await cloneMany(seed, extensionsDir, "bench_mem_", INSTALLED);
   // max_isolates is split across the 2 sandbox processes by a hash of tenant + package;

@@ -8,8 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
-import { BENCH_PLUGIN, BENCH_VERSION, cloneMany, ECHO_INPUT, ECHO_PLUGIN, installBenchPackage } from "../bench-packages.ts";
+import { BENCH_PLUGIN, BENCH_VERSION, cloneMany, ECHO_INPUT, ECHO_PLUGIN, installWithOwnSandbox } from "../bench-packages.ts";
 import { percentile, printTable } from "../bench-table.ts";
 import { latencyStats, postLatency, postSamples } from "../http-load.ts";
 import { printMachineFacts } from "../machine-facts.ts";
@@ -32,14 +31,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "hiagent-bench-scale-"));
   const runtimes: { count: number; runtime: RuntimeProcess }[] = [];
   try {
-    const builder = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }));
-    const seedDir = join(root, "seed");
-    let seed;
-    try {
-      seed = await installBenchPackage(builder, `${PREFIX}seed`, ECHO_PLUGIN, { workDir: root, extensionsDir: seedDir });
-    } finally {
-      await builder.close();
-    }
+    const seed = await installWithOwnSandbox(`${PREFIX}seed`, ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "seed") });
     for (const count of COUNTS) {
       const extensionsDir = join(root, `extensions-${count}`);
       const t = performance.now();
