@@ -3,7 +3,7 @@
 // because the prefix is hash-tagged into one slot), and a package lock on it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobsConfig } from "../../../host/config/index.ts";
-import type { InstallRequest, InstallRunner, JobQueue, JobSnapshot } from "../../../host/jobs/index.ts";
+import type { InstallRunner } from "../../../host/jobs/index.ts";
 import { connectRedis, redisKeyPrefix } from "../../../host/jobs/redis-connection.ts";
 import { RedisJobQueue } from "../../../host/jobs/redis-job-queue.ts";
 import { RedisKeys } from "../../../host/jobs/redis-keys.ts";
@@ -11,6 +11,7 @@ import { NodeHeartbeat, newNodeId } from "../../../host/jobs/redis-node-heartbea
 import { RedisPackageLock } from "../../../host/jobs/redis-package-lock.ts";
 import { InstallWorker } from "../../../host/worker/install-worker.ts";
 import { describeJobQueueConformance } from "./job-queue-conformance.ts";
+import { QueueWithWorker } from "./queue-with-worker.ts";
 import { RedisClusterProcess } from "./redis-cluster-process.ts";
 import { keysOn, redisConfig, TEST_REDIS_PORT, uniquePrefix } from "./redis-test-env.ts";
 
@@ -33,34 +34,6 @@ function clusterConfig() {
   return config;
 }
 
-class QueueWithWorker implements JobQueue {
-  constructor(
-    readonly queue: RedisJobQueue,
-    readonly worker: InstallWorker,
-  ) {}
-  enqueue(request: InstallRequest): Promise<string> {
-    return this.queue.enqueue(request);
-  }
-  status(jobId: string): Promise<JobSnapshot> {
-    return this.queue.status(jobId);
-  }
-  cancel(jobId: string): Promise<void> {
-    return this.queue.cancel(jobId);
-  }
-  retry(jobId: string): Promise<void> {
-    return this.queue.retry(jobId);
-  }
-  wait(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
-    return this.queue.wait(jobId, signal);
-  }
-  health() {
-    return this.queue.health();
-  }
-  async close(): Promise<void> {
-    await this.worker.close();
-    await this.queue.close();
-  }
-}
 
 describeJobQueueConformance("redis cluster + bee-queue", async (runner: InstallRunner, jobs: JobsConfig) => {
   const redis = clusterConfig();
