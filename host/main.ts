@@ -1,5 +1,6 @@
 // The entry point (`npm start`): the only module that reads process.env. Loads the
 // config (path from CONFIG), starts the runtime, and stops it on SIGINT / SIGTERM.
+import "./supported-node.ts";
 import { startRuntime } from "./app.ts";
 import { fail, loadConfigOrExit } from "./entry-config.ts";
 import { createLogger } from "./logging/logger.ts";

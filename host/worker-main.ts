@@ -1,6 +1,7 @@
 // The worker entry point (`npm run worker`): the only worker module that reads
 // process.env. Loads the config (path from CONFIG), runs install jobs from Redis until
 // SIGINT / SIGTERM, then hands its running installs back to the queue and exits.
+import "./supported-node.ts";
 import { fail, loadConfigOrExit } from "./entry-config.ts";
 import { createLogger } from "./logging/logger.ts";
 import { startWorker } from "./worker/worker-runtime.ts";

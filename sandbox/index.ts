@@ -3,6 +3,7 @@ import type { SandboxOptions } from "./options.ts";
 import { SandboxProcessPool, type SandboxLogger } from "./process-pool.ts";
 import type { Sandbox } from "./sandbox-api.ts";
 
+export { MIN_NODE_MAJOR, unsupportedNodeMessage } from "./engine.ts";
 export { ERROR_CODES, RuntimeError, isErrorCode } from "./errors.ts";
 export type { ErrorBody, ErrorCode } from "./errors.ts";
 export { FetchOptionsSchema, SandboxOptionsSchema } from "./options.ts";
@@ -16,6 +17,7 @@ export type {
   PackageTarget,
   PluginMeta,
   Sandbox,
+  SandboxEngine,
   SandboxHealth,
   ToolCall,
   ToolResult,

@@ -279,7 +279,7 @@ export class SandboxProcessPool implements Sandbox {
   }
 
   health(): SandboxHealth {
-    const processes = this.processes.map((p) => ({ pid: p.pid, state: p.state, warm_isolates: p.warm, in_flight: p.load, restarts: p.restarts }));
+    const processes = this.processes.map((p) => ({ pid: p.pid, state: p.state, engine: p.engine, warm_isolates: p.warm, in_flight: p.load, restarts: p.restarts }));
     const up = processes.filter((p) => p.state === "ok").length;
     return { state: up === processes.length && up > 0 ? "ok" : up > 0 ? "degraded" : "down", processes };
   }

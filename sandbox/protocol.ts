@@ -2,7 +2,7 @@
 // process, over the fork IPC channel. One file, so both sides agree by construction.
 import type { ErrorBody } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
-import type { CallUsage, IsolateTarget, PackageTarget, PluginMeta } from "./sandbox-api.ts";
+import type { CallUsage, IsolateTarget, PackageTarget, PluginMeta, SandboxEngine } from "./sandbox-api.ts";
 
 export type CallKind = "tool" | "stream" | "validate";
 
@@ -27,7 +27,7 @@ export type ParentMessage =
   | { t: "stats"; id: number };
 
 export type ChildMessage =
-  | { t: "ready"; pid: number }
+  | { t: "ready"; pid: number; engine: SandboxEngine }
   | { t: "result"; id: number; json: string; usage: CallUsage }
   | { t: "error"; id: number; error: ErrorBody; usage?: CallUsage }
   | { t: "chunk"; id: number; json: string }

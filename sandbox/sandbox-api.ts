@@ -73,9 +73,17 @@ export interface InspectResult {
   codeCache: Buffer | null;
 }
 
+/** What runs the isolates of one sandbox process, as that process reports it. */
+export interface SandboxEngine {
+  node: string;
+  v8: string;
+  isolated_vm: string;
+}
+
 export interface SandboxProcessHealth {
   pid: number | null;
   state: "ok" | "starting" | "down";
+  engine: SandboxEngine | null;
   warm_isolates: number;
   in_flight: number;
   restarts: number;

@@ -36,6 +36,7 @@ export class SandboxProcess {
   state: SandboxProcessHealth["state"] = "down";
   restarts = 0;
   warm = 0;
+  engine: SandboxProcessHealth["engine"] = null;
 
   constructor(private readonly config: SandboxProcessConfig) {}
 
@@ -77,6 +78,7 @@ export class SandboxProcess {
         for (const msg of batch) {
           if (msg.t === "ready") {
             this.state = "ok";
+            this.engine = msg.engine;
             resolve();
             continue;
           }

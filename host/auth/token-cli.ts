@@ -2,6 +2,7 @@
 // it once, and prints the `auth.tokens` entry (its SHA-256, tenant and role) to paste
 // into config.yaml. The server only ever stores the digest, so a lost token is
 // replaced, never recovered.
+import "../supported-node.ts";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { isRole, ROLES } from "./roles.ts";

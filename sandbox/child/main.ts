@@ -1,7 +1,9 @@
 // Entry of a sandbox child process (forked by SandboxProcessPool with
 // --no-node-snapshot, SPEC §9.3). Isolates live here, never in the API process.
+import "./supported-node.ts";
 import { MessageBatcher } from "../message-batcher.ts";
 import type { ChildMessage, ParentMessage } from "../protocol.ts";
+import { sandboxEngine } from "./engine-report.ts";
 import { SandboxChild } from "./sandbox-child.ts";
 
 let child: SandboxChild | null = null;
@@ -16,7 +18,7 @@ process.on("message", (raw) => {
     if (msg.t === "init") {
       child = new SandboxChild(msg.options, msg.prelude, msg.isolatesCap, send);
       child.start();
-      send({ t: "ready", pid: process.pid });
+      send({ t: "ready", pid: process.pid, engine: sandboxEngine() });
       continue;
     }
     child?.handle(msg);

@@ -1,6 +1,7 @@
 // The `hiagent-plugin` command line: finds the command, runs it, and turns failures
 // into one `error: …` line with a non-zero exit status. The only module of the CLI
 // that touches process (argv, streams, signals, exit).
+import "../../host/supported-node.ts";
 import { CliError, type CliIo, type Command } from "./command.ts";
 
 interface CommandEntry {

@@ -2,8 +2,9 @@
 // the given roots it visits every object and function reachable through own
 // properties (values, getters, setters, symbols) and prototypes, without calling any
 // getter, and reports what could only have come from the host:
-// - a native function without a name other than the two the language itself has
-//   (an isolated-vm Callback looks exactly like that);
+// - a native function without a name other than those the language itself has
+//   (an isolated-vm Callback looks exactly like that): %ThrowTypeError%, and on V8 ≥ 12
+//   the accessor pair every error's own `stack` has (one pair per isolate, made by V8);
 // - an object whose constructor is named like an isolated-vm or Node host class;
 // - a property named like a bridge hook anywhere, or like a Node global on the global object.
 export const WALK_SOURCE = String.raw`
@@ -14,7 +15,8 @@ function walkReachable(roots, limit) {
   const HOST_KEY = /^(_?ivm|isolated_?vm|__hb_.*)$/;
   const HOST_GLOBAL = /^(process|require|module|exports|Buffer|global|setImmediate|clearImmediate|__dirname|__filename|Deno|Bun)$/;
   const throwTypeError = Object.getOwnPropertyDescriptor(Function.prototype, "caller");
-  const knownAnonymous = new Set([Function.prototype, throwTypeError && throwTypeError.get].filter(Boolean));
+  const errorStack = Object.getOwnPropertyDescriptor(new Error(), "stack");
+  const knownAnonymous = new Set([Function.prototype, throwTypeError && throwTypeError.get, errorStack && errorStack.get, errorStack && errorStack.set].filter(Boolean));
   const seen = new Set();
   const queue = [];
   const findings = [];

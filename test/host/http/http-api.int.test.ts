@@ -1,5 +1,6 @@
 // The /v1 API over a real socket: body reading, validation, the error shape, request
 // ids, routing, docs and health. Nothing here needs an installed package.
+import semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRuntime, type TestRuntime } from "./runtime-fixture.ts";
 
@@ -203,5 +204,18 @@ describe("docs and health", () => {
     expect(Object.keys(body.data.components).sort()).toEqual(["api", "queue", "sandbox", "storage"]);
     expect(body.data.components.queue).toMatchObject({ state: "ok", backend: "embedded" });
     expect(body.data.components.sandbox).toMatchObject({ state: "ok" });
+  });
+
+  it("names the engine of every sandbox process: Node 24 or newer, isolated-vm 7.0.2 or newer", async () => {
+    const res = await fetch(`${rt.url}/v1/health`);
+    const body = (await envelope(res)) as { data: { components: { sandbox: { processes: { engine: { node: string; v8: string; isolated_vm: string } | null }[] } } } };
+    const processes = body.data.components.sandbox.processes;
+    expect(processes.length).toBeGreaterThan(0);
+    for (const { engine } of processes) {
+      expect(engine).not.toBeNull();
+      expect(Number(engine!.node.split(".")[0])).toBeGreaterThanOrEqual(24);
+      expect(engine!.v8).toMatch(/^\d+\.\d+/);
+      expect(semver.gte(engine!.isolated_vm, "7.0.2")).toBe(true);
+    }
   });
 });
