@@ -11,6 +11,7 @@ import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import { isIP } from "node:net";
 import { createSandbox } from "../sandbox/index.ts";
+import { ToolRunner } from "./tools/index.ts";
 import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
@@ -80,6 +81,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       packages: composed.packages,
       jobs: composed.jobs,
       sandbox,
+      tools: new ToolRunner({ packages: composed.packages, sandbox }),
       storageHealth: composed.storageHealth,
       logger,
       maxBodyBytes: config.server.max_body_bytes,

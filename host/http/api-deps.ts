@@ -3,6 +3,7 @@
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import type { JobQueue } from "../jobs/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ToolRunner } from "../tools/index.ts";
 import type { PackageCatalog } from "./package-catalog.ts";
 
 export interface ComponentHealth {
@@ -13,7 +14,9 @@ export interface ComponentHealth {
 export interface ApiDeps {
   packages: PackageCatalog;
   jobs: JobQueue;
-  sandbox: Pick<Sandbox, "runTool" | "streamTool" | "validate" | "health">;
+  sandbox: Pick<Sandbox, "health">;
+  /** Every tool call and validate goes through it, whatever the transport. */
+  tools: ToolRunner;
   /** The state of package storage, for /v1/health. */
   storageHealth(): Promise<ComponentHealth>;
   logger: Logger;

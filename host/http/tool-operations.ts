@@ -3,7 +3,7 @@
 // AbortSignal that fires when the client goes away, so the tool stops with it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { RuntimeError } from "../../sandbox/errors.ts";
-import type { ToolCall } from "../../sandbox/sandbox-api.ts";
+import type { ToolTarget } from "../tools/index.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { AdapterBody, AdapterHeaders, AdapterQuery, RunPluginToolBody, RunPluginValidateBody, dataEnvelope } from "./api-schemas.ts";
 import { respondData, respondJsonText } from "./envelope.ts";
@@ -13,7 +13,6 @@ import { SSE_DESCRIPTION, errorResponses, mountOperation, type ApiApp, type ApiC
 import { parseRequest } from "./request-parser.ts";
 import { respondSse, singleChunk } from "./sse-stream.ts";
 import { tenantOf } from "./tenant.ts";
-import { resolvePlugin, resolveTool } from "./tool-target.ts";
 import { recordUsage, usageOfError } from "./usage-header.ts";
 
 const TOOL_ERRORS = [
@@ -29,39 +28,24 @@ const TOOL_ERRORS = [
   "FetchDenied",
 ] as const;
 
-interface ToolTarget {
-  pkg: string;
-  version: string;
-  plugin: string;
-  tool: string;
-}
-
-async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, input: unknown, cfg: unknown, stream: boolean): Promise<Response> {
-  const { dir, tool } = await resolveTool(deps.packages, target);
+async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, inputJson: string, cfg: unknown, stream: boolean): Promise<Response> {
   const signal = clientSignal(c);
-  const call: ToolCall = {
-    tenant: tenantOf(c),
-    ...target,
-    dir,
-    inputJson: JSON.stringify(input),
-    cfgJson: JSON.stringify(cfg),
-    callId: c.get("requestId"),
-    signal,
-  };
-  if (!stream || !tool.stream) {
-    const result = await deps.sandbox.runTool(call).catch((err: unknown) => {
+  const outcome = await deps.tools
+    .call({ tenant: tenantOf(c), target, inputJson, cfg, requestId: c.get("requestId"), signal, stream })
+    .catch((err: unknown) => {
       recordUsage(c, usageOfError(err));
       throw err;
     });
-    recordUsage(c, result.usage);
-    if (!stream) return respondJsonText(c, result.json);
-    return respondSse(c, { chunks: singleChunk(result.json), cancel: () => undefined });
+  if (outcome.kind === "result") {
+    recordUsage(c, outcome.usage);
+    if (!stream) return respondJsonText(c, outcome.json);
+    return respondSse(c, { chunks: singleChunk(outcome.json), cancel: () => undefined });
   }
 
-  const toolStream = deps.sandbox.streamTool(call);
+  const toolStream = outcome.stream;
   const onClientGone = (): void => toolStream.cancel();
   signal.addEventListener("abort", onClientGone, { once: true });
-  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), tenant: call.tenant, pkg: target.pkg, tool: target.tool });
+  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), tenant: tenantOf(c), pkg: target.pkg, tool: target.tool });
   const started = performance.now();
   try {
     return await respondSse(c, {
@@ -113,7 +97,7 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
     errors: TOOL_ERRORS,
     async handle(c, body) {
       const { pkg, version, plugin, tool, input, cfg, stream } = body;
-      return runTool(c, deps, { pkg, version, plugin, tool }, input, cfg, stream);
+      return runTool(c, deps, { pkg, version, plugin, tool }, JSON.stringify(input), cfg, stream);
     },
   }, deps.maxBodyBytes);
 
@@ -125,21 +109,14 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
     data: z.null(),
     errors: ["PackageNotFound", "PluginNotFound", "InvalidConfig", "PluginInvalidConfig", "RateLimited", "ToolError", "ToolTimeout", "ToolMemoryLimit"],
     async handle(c, body) {
-      const { dir } = await resolvePlugin(deps.packages, body.pkg, body.version, body.plugin);
-      // Sandbox.validate answers no receipt on success; a failure carries one.
-      await deps.sandbox.validate({
-        tenant: tenantOf(c),
-        pkg: body.pkg,
-        version: body.version,
-        dir,
-        plugin: body.plugin,
-        cfgJson: JSON.stringify(body.cfg),
-        callId: c.get("requestId"),
-        signal: clientSignal(c),
-      }).catch((err: unknown) => {
-        recordUsage(c, usageOfError(err));
-        throw err;
-      });
+      const { pkg, version, plugin, cfg } = body;
+      // A successful validate answers no receipt; a failure carries one.
+      await deps.tools
+        .validate({ tenant: tenantOf(c), target: { pkg, version, plugin }, cfg, requestId: c.get("requestId"), signal: clientSignal(c) })
+        .catch((err: unknown) => {
+          recordUsage(c, usageOfError(err));
+          throw err;
+        });
       return respondData(c, null);
     },
   }, deps.maxBodyBytes);
@@ -170,6 +147,6 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
     c.set("operation", "RunPluginToolAdapterRuntime");
     const target = parseRequest(AdapterQuery, c.req.query(), "query");
     const { stream, ...input } = parseRequest(AdapterBody, await readJsonBody(bodySource(c), deps.maxBodyBytes));
-    return runTool(c, deps, target, input, parseCfgHeader(c.req.header("cfg")), stream);
+    return runTool(c, deps, target, JSON.stringify(input), parseCfgHeader(c.req.header("cfg")), stream);
   });
 }

@@ -1,11 +1,20 @@
 // Resolves a call's pkg@version / plugin / tool against the installed metadata
 // before the sandbox is asked, so a typo is a clear 404 and never costs an isolate.
 import { RuntimeError } from "../../sandbox/errors.ts";
-import type { PackageMeta } from "./api-schemas.ts";
-import type { PackageCatalog } from "./package-catalog.ts";
+import type { PackageCatalog, PackageMeta } from "../http/index.ts";
 
-type PluginMeta = PackageMeta["plugins"][number];
-type ToolMeta = PluginMeta["tools"][string];
+export type PluginMeta = PackageMeta["plugins"][number];
+export type ToolMeta = PluginMeta["tools"][string];
+
+export interface PluginTarget {
+  pkg: string;
+  version: string;
+  plugin: string;
+}
+
+export interface ToolTarget extends PluginTarget {
+  tool: string;
+}
 
 export interface ResolvedPlugin {
   dir: string;
@@ -16,7 +25,7 @@ export interface ResolvedTool extends ResolvedPlugin {
   tool: ToolMeta;
 }
 
-export async function resolvePlugin(catalog: PackageCatalog, pkg: string, version: string, plugin: string): Promise<ResolvedPlugin> {
+export async function resolvePlugin(catalog: Pick<PackageCatalog, "get">, pkg: string, version: string, plugin: string): Promise<ResolvedPlugin> {
   const installed = await catalog.get(pkg, version);
   if (installed === null) throw new RuntimeError("PackageNotFound", `package ${pkg}@${version} is not installed`);
   const found = installed.meta.plugins.find((p) => p.name === plugin);
@@ -27,10 +36,7 @@ export async function resolvePlugin(catalog: PackageCatalog, pkg: string, versio
   return { dir: installed.dir, plugin: found };
 }
 
-export async function resolveTool(
-  catalog: PackageCatalog,
-  target: { pkg: string; version: string; plugin: string; tool: string },
-): Promise<ResolvedTool> {
+export async function resolveTool(catalog: Pick<PackageCatalog, "get">, target: ToolTarget): Promise<ResolvedTool> {
   const resolved = await resolvePlugin(catalog, target.pkg, target.version, target.plugin);
   const tool = Object.hasOwn(resolved.plugin.tools, target.tool) ? resolved.plugin.tools[target.tool] : undefined;
   if (tool === undefined) {
