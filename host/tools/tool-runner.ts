@@ -63,7 +63,7 @@ export class ToolRunner {
       dir,
       inputJson: req.inputJson,
       cfgJson: this.cfgJsonOf(req),
-      callId: req.requestId,
+      requestId: req.requestId,
       signal: req.signal,
     };
     const served = { target, plugin, tool };
@@ -82,7 +82,7 @@ export class ToolRunner {
       dir,
       plugin: req.target.plugin,
       cfgJson: this.cfgJsonOf(req),
-      callId: req.requestId,
+      requestId: req.requestId,
       signal: req.signal,
     };
     await this.deps.sandbox.validate(call);
