@@ -16,7 +16,7 @@ import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
 import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import packageJson from "../package.json" with { type: "json" };
@@ -94,6 +94,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs }),
       pluginConfigs,
       storageHealth: composed.storageHealth,
+      bundlerHealth: () => ({ ...bundlerService.health() }),
       logger,
       maxBodyBytes: config.server.max_body_bytes,
     };

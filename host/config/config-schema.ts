@@ -89,6 +89,10 @@ export const PackageConfigSchema = z
     download_timeout_ms: z.number().int().min(1).default(120_000),
     /** Folders `file://` installs may read from; a relative file:// URI is relative to the first. */
     file_roots: z.array(z.string().min(1)).default(["."]),
+    /** The longest one bundling may take; past it the bundler is restarted and the package is InvalidPackage. */
+    bundle_timeout_ms: z.number().int().min(1).default(60_000),
+    /** The bundler's (esbuild service's) resident memory cap while it builds; past it, as for the time cap. */
+    bundler_max_memory_mb: z.number().int().min(64).default(1024),
     /** An npm-compatible registry for dependencies a package does not vendor. */
     index_url: z.url({ protocol: /^https?$/ }).optional(),
   })

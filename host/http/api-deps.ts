@@ -22,6 +22,8 @@ export interface ApiDeps {
   pluginConfigs: PluginConfigs;
   /** The state of package storage, for /v1/health. */
   storageHealth(): Promise<ComponentHealth>;
+  /** The state of this node's bundler (the esbuild service), for /v1/health. */
+  bundlerHealth(): ComponentHealth;
   logger: Logger;
   /** `server.max_body_bytes`. */
   maxBodyBytes: number;

@@ -72,7 +72,7 @@ export class ToolRunner {
       dir,
       inputJson: req.inputJson,
       cfgJson: await this.cfgJsonOf(req, target),
-      callId: req.requestId,
+      requestId: req.requestId,
       signal: req.signal,
     };
     const served = { target, plugin, tool };
@@ -96,7 +96,7 @@ export class ToolRunner {
       dir,
       plugin: req.target.plugin,
       cfgJson: await this.cfgJsonOf(req, req.target),
-      callId: req.requestId,
+      requestId: req.requestId,
       signal: req.signal,
     };
     await this.deps.sandbox.validate(call).catch((err: unknown) => {
