@@ -16,7 +16,7 @@ import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { bundlerService, loadArtifactKey, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
 import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import packageJson from "../package.json" with { type: "json" };
@@ -80,7 +80,8 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     closers.push(() => sandbox.close());
     await sandbox.start();
 
-    const managerOptions = managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) });
+    const artifactKey = await loadArtifactKey(config, logger, usesSharedStorage(config));
+    const managerOptions = managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, artifactKey, logger: logger.child({ component: "packages" }) });
     const composed = usesSharedStorage(config)
       ? await composeShared(config, managerOptions, logger, closers)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);

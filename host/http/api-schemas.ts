@@ -44,6 +44,10 @@ export const PackageMetaSchema = z
     uri: z.string(),
     filename: z.string(),
     plugins: z.array(PluginMetaSchema),
+    broken: z
+      .string()
+      .optional()
+      .openapi({ description: "Present when this node refuses to load the version: its artifacts failed verification (reinstall it)" }),
   })
   .openapi("PackageMeta");
 

@@ -67,11 +67,12 @@ export class ToolRunner {
    */
   async call(req: ToolCallRequest): Promise<ToolCallOutcome> {
     const target = req.target;
-    const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
+    const { dir, artifacts, plugin, tool } = await resolveTool(this.deps.packages, target);
     const call: ToolCall = {
       tenant: req.tenant,
       ...target,
       dir,
+      artifacts,
       inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
       cfgJson: await this.cfgJsonOf(req, target),
       requestId: req.requestId,
@@ -90,12 +91,13 @@ export class ToolRunner {
    * `validate` rejects is `PluginInvalidConfig`.
    */
   async validate(req: ValidateRequest, options: { schemaFailure?: "InvalidConfig" | "PluginInvalidConfig" } = {}): Promise<void> {
-    const { dir } = await resolvePlugin(this.deps.packages, req.target.pkg, req.target.version, req.target.plugin);
+    const { dir, artifacts } = await resolvePlugin(this.deps.packages, req.target.pkg, req.target.version, req.target.plugin);
     const call: ValidateCall = {
       tenant: req.tenant,
       pkg: req.target.pkg,
       version: req.target.version,
       dir,
+      artifacts,
       plugin: req.target.plugin,
       cfgJson: await this.cfgJsonOf(req, req.target),
       requestId: req.requestId,
