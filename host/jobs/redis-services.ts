@@ -2,7 +2,8 @@
 // only enqueues), this node's heartbeat, the package locks and the package events.
 import type { JobsConfig } from "../config/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { awaitRedisReady, closeRedis, connectRedis, describeRedis, type RedisConfig } from "./redis-connection.ts";
+import { awaitRedisReady, closeRedis, connectRedis, describeRedis, type RedisClient, type RedisConfig } from "./redis-connection.ts";
+import type { RedisKeys } from "./redis-keys.ts";
 import { RedisJobQueue } from "./redis-job-queue.ts";
 import { NodeHeartbeat, newNodeId } from "./redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "./redis-package-events.ts";
@@ -10,6 +11,9 @@ import { RedisPackageLock } from "./redis-package-lock.ts";
 
 export interface RedisServices {
   nodeId: string;
+  /** The node's command connection, for the other Redis-backed stores (quotas, usage, channels). */
+  client: RedisClient;
+  keys: RedisKeys;
   queue: RedisJobQueue;
   locks: RedisPackageLock;
   events: RedisPackageEvents;
@@ -32,5 +36,5 @@ export async function connectRedisServices(redis: RedisConfig, jobs: JobsConfig,
   const heartbeat = new NodeHeartbeat(client, queue.keys, nodeId, logger);
   await heartbeat.start();
   closers.push(() => heartbeat.stop());
-  return { nodeId, queue, locks: new RedisPackageLock(client, queue.keys, nodeId), events };
+  return { nodeId, client, keys: queue.keys, queue, locks: new RedisPackageLock(client, queue.keys, nodeId), events };
 }
