@@ -16,9 +16,8 @@ export class MemoryQuotaStore implements QuotaStore {
   admit(req: AdmitRequest): Promise<Admission> {
     const { tenant, limits, now } = req;
     for (const c of limits.counters) {
-      const start = windowStart(now, c.windowMs);
-      const value = this.#current(tenant, c.name, c.windowMs, start).value;
-      if (value >= c.limit) return Promise.resolve({ admitted: false, quota: c.name, limit: c.limit, retryAfterMs: start + c.windowMs - now });
+      const counter = this.#current(tenant, c.name, c.windowMs, windowStart(now, c.windowMs));
+      if (counter.value >= c.limit) return Promise.resolve({ admitted: false, quota: c.name, limit: c.limit, retryAfterMs: counter.start + c.windowMs - now });
     }
     if (limits.concurrent !== undefined) {
       const leases = this.#leasesOf(tenant, now);
