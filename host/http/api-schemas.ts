@@ -3,6 +3,7 @@
 // Field names and defaults follow the HiAgent runtime, so its clients work unchanged.
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES, type ErrorCode } from "../../sandbox/errors.ts";
+import { TENANT_PATTERN } from "../auth/index.ts";
 import { JobStatusSchema } from "../jobs/index.ts";
 import { CHANNEL_PATTERN, DURATION_HINT, toDuration, weightsSumTo100 } from "../tenancy/index.ts";
 
@@ -106,7 +107,7 @@ export const AdapterBody = z
 
 const duration = z.string({ error: DURATION_HINT }).openapi({ description: "A duration: 30s, 1m, 1h, 1d", example: "1h" }).transform(toDuration);
 const channelName = z.string().regex(CHANNEL_PATTERN, "must be a channel name: a lowercase letter, then letters, digits, - or _ (at most 64)");
-const tenantName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be a tenant name");
+const tenantName = z.string().regex(TENANT_PATTERN, "must be a tenant name: letters, digits, ., _ or - (at most 64, starting with a letter or digit)");
 
 const weightedVersion = z.strictObject({ version: name, weight: z.number().min(0).max(100) });
 
@@ -168,6 +169,42 @@ export const UsageData = z
     series: z.array(z.object({ start: z.string(), calls: z.number(), cpu_ms: z.number() })).openapi({ description: "Equal buckets over the window, oldest first" }),
   })
   .openapi("Usage");
+// ---- stored plugin configs --------------------------------------------------------
+
+const tenantField = z
+  .string()
+  .regex(TENANT_PATTERN)
+  .optional()
+  .openapi({ description: "Whose configs: the caller's own tenant when absent; an admin may name any tenant" });
+
+export const SetPluginConfigBody = z
+  .strictObject({
+    pkg: name,
+    plugin: name,
+    cfg: jsonObject.openapi({ description: "The plugin config, checked against the plugin's config schema and its validate" }),
+    version: name.optional().openapi({ description: "The version whose schema and validate check cfg (default: the latest installed version that has the plugin)" }),
+    tenant: tenantField,
+  })
+  .openapi("SetPluginConfigRequest");
+
+export const PluginConfigRefBody = z.strictObject({ pkg: name, plugin: name, tenant: tenantField }).openapi("PluginConfigRequest");
+
+export const ListPluginConfigsBody = z
+  .strictObject({ pkg: name.optional().openapi({ description: "Only this package's configs" }), tenant: tenantField })
+  .openapi("ListPluginConfigsRequest");
+
+export const PluginConfigData = z
+  .object({
+    tenant: z.string(),
+    pkg: z.string(),
+    plugin: z.string(),
+    version: z.string().openapi({ description: "The version whose schema and validate accepted it" }),
+    cfg: jsonObject.openapi({ description: 'The config, every field marked "x-hiagent-secret" replaced by "[redacted]"' }),
+    updated_at: z.string(),
+  })
+  .openapi("PluginConfig");
+
+export const DeletedData = z.object({ deleted: z.boolean().openapi({ description: "False when there was no stored config" }) }).openapi("Deleted");
 
 // ---- responses ------------------------------------------------------------------
 

@@ -5,20 +5,25 @@
 //   2. target: the pkg@version / plugin / tool against the installed metadata (a typo
 //      is a 404 and costs no quota);
 //   3. admission: the tenant's quotas (QuotaExceeded with the seconds to wait);
-//   4. the call in the sandbox, with the call's cfg;
+//   4. the call in the sandbox, with the call's cfg (the caller's, else the tenant's
+//      stored config);
 //   5. accounting: the receipt charged to the tenant's quotas and usage, and the outcome
 //      counted for the channel's automatic rollback.
 // Transports only translate requests and answers, so no door can skip a step.
+import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
 import { usageOfError } from "../http/usage-header.ts";
+import type { StoredConfigResolver } from "../plugin-configs/index.ts";
 import { isPluginFailure, type ServedVersion, type TenantMeter, type VersionChannels } from "../tenancy/index.ts";
 import { attachServed } from "./served-version.ts";
-import { resolvePlugin, resolveTool, type PluginMeta, type ToolMeta, type ToolTarget } from "./tool-target.ts";
+import { resolvePlugin, resolveTool, type PluginMeta, type PluginTarget, type ToolMeta, type ToolTarget } from "./tool-target.ts";
 
 export interface ToolRunnerDeps {
   packages: Pick<PackageCatalog, "get">;
   sandbox: Pick<Sandbox, "runTool" | "streamTool" | "validate">;
+  /** The tenants' stored plugin configs, used by a call that brings no `cfg`. */
+  configs: StoredConfigResolver;
   channels: VersionChannels;
   meter: TenantMeter;
 }
@@ -26,7 +31,7 @@ export interface ToolRunnerDeps {
 interface CallContext {
   /** Who the call acts as: isolates, caps, quotas and usage are scoped by it. */
   tenant: string;
-  /** The caller's cfg as given; `null` when none was. */
+  /** The caller's cfg as given; `null` when none was (the tenant's stored config is used then). */
   cfg: unknown;
   /** The request's id: a label for logs only, never the sandbox call's identity. */
   requestId: string;
@@ -69,6 +74,11 @@ export type ToolCallOutcome =
   | (ToolCallServed & { kind: "result"; json: string; usage: CallUsage })
   | (ToolCallServed & { kind: "stream"; stream: ToolStream });
 
+/** The sandbox marks a validate refused by the config schema (rather than by `validate`) with `stage: "schema"`. */
+function isSchemaFailure(err: unknown): err is RuntimeError {
+  return err instanceof RuntimeError && err.code === "PluginInvalidConfig" && typeof err.data === "object" && err.data !== null && (err.data as { stage?: unknown }).stage === "schema";
+}
+
 export class ToolRunner {
   constructor(private readonly deps: ToolRunnerDeps) {}
 
@@ -83,14 +93,15 @@ export class ToolRunner {
     const target: ToolTarget = { ...req.target, version: served.version };
     try {
       const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
+      const cfgJson = await this.cfgJsonOf(req, target);
       const ticket = await meter.admit(req.tenant);
       const call: ToolCall = {
         tenant: req.tenant,
         ...target,
         dir,
         inputJson: req.inputJson,
-        cfgJson: this.cfgJsonOf(req),
-        callId: req.requestId,
+        cfgJson,
+        requestId: req.requestId,
         signal: req.signal,
       };
       const info = { target, channel: served.channel, plugin, tool };
@@ -110,29 +121,48 @@ export class ToolRunner {
     }
   }
 
-  /** Resolves when the plugin accepts cfg; rejects with `InvalidConfig` / `PluginInvalidConfig`. */
-  async validate(req: ValidateRequest): Promise<void> {
+  /**
+   * Resolves when the plugin accepts cfg; rejects with `PluginInvalidConfig` (HiAgent's
+   * RunPluginValidate answer for any unusable cfg), or with `schemaFailure: "InvalidConfig"`
+   * a cfg the config schema refuses is `InvalidConfig` and only one the plugin's
+   * `validate` rejects is `PluginInvalidConfig`. A channel name (or none) picks the
+   * version as a call would.
+   */
+  async validate(req: ValidateRequest, options: { schemaFailure?: "InvalidConfig" | "PluginInvalidConfig" } = {}): Promise<void> {
     const served = await this.deps.channels.resolve(req.tenant, req.target.pkg, req.target.version);
+    const target: PluginTarget = { ...req.target, version: served.version };
     try {
-      const { dir } = await resolvePlugin(this.deps.packages, req.target.pkg, served.version, req.target.plugin);
+      const { dir } = await resolvePlugin(this.deps.packages, target.pkg, target.version, target.plugin);
       const call: ValidateCall = {
         tenant: req.tenant,
-        pkg: req.target.pkg,
-        version: served.version,
+        pkg: target.pkg,
+        version: target.version,
         dir,
-        plugin: req.target.plugin,
-        cfgJson: this.cfgJsonOf(req),
-        callId: req.requestId,
+        plugin: target.plugin,
+        cfgJson: await this.cfgJsonOf(req, target),
+        requestId: req.requestId,
         signal: req.signal,
       };
-      await this.deps.sandbox.validate(call);
+      await this.deps.sandbox.validate(call).catch((err: unknown) => {
+        if (options.schemaFailure === "InvalidConfig" && isSchemaFailure(err)) {
+          throw new RuntimeError("InvalidConfig", err.message, { data: err.data, cause: err });
+        }
+        throw err;
+      });
     } catch (err) {
       throw attachServed(err, served);
     }
   }
 
-  private cfgJsonOf(req: CallContext): string {
-    return JSON.stringify(req.cfg ?? null);
+  /**
+   * The cfg the call runs with: the caller's when given, else the tenant's stored config
+   * of this plugin (whichever version it was set against: the version called checks it
+   * with its own schema), else null.
+   */
+  private async cfgJsonOf(req: CallContext, target: PluginTarget): Promise<string> {
+    if (req.cfg !== null && req.cfg !== undefined) return JSON.stringify(req.cfg);
+    const stored = await this.deps.configs.resolve(req.tenant, target.pkg, target.plugin);
+    return JSON.stringify(stored);
   }
 }
 
