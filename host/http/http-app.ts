@@ -17,6 +17,7 @@ import type { ApiApp } from "./operation.ts";
 import { mountPackageOperations } from "./package-operations.ts";
 import { mountTenancyOperations } from "./tenancy-operations.ts";
 import { mountPluginConfigOperations } from "./plugin-config-operations.ts";
+import { mountToolSchemaOperations } from "./tool-schema-operations.ts";
 import { mountToolOperations } from "./tool-operations.ts";
 
 export const API_TITLE = "HiAgent plugin runtime";
@@ -33,6 +34,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountToolOperations(app, deps);
   mountTenancyOperations(app, deps);
   mountPluginConfigOperations(app, deps);
+  mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
 
   let openapi: string | undefined;

@@ -6,7 +6,7 @@
 //      is a 404 and costs no quota);
 //   3. admission: the tenant's quotas (QuotaExceeded with the seconds to wait);
 //   4. the call in the sandbox, with the call's cfg (the caller's, else the tenant's
-//      stored config);
+//      stored config), a strict-mode `null` for an optional property read as absent;
 //   5. accounting: the receipt charged to the tenant's quotas and usage, and the outcome
 //      counted for the channel's automatic rollback.
 // Transports only translate requests and answers, so no door can skip a step.
@@ -16,6 +16,7 @@ import type { PackageCatalog } from "../http/index.ts";
 import { usageOfError } from "../http/usage-header.ts";
 import type { StoredConfigResolver } from "../plugin-configs/index.ts";
 import { isPluginFailure, type ServedVersion, type TenantMeter, type VersionChannels } from "../tenancy/index.ts";
+import { dropOptionalNulls } from "./optional-nulls.ts";
 import { attachServed } from "./served-version.ts";
 import { resolvePlugin, resolveTool, type PluginMeta, type PluginTarget, type ToolMeta, type ToolTarget } from "./tool-target.ts";
 
@@ -52,7 +53,7 @@ export interface RequestedTool extends RequestedPlugin {
 
 export interface ToolCallRequest extends CallContext {
   target: RequestedTool;
-  /** JSON text of the tool's input: validated in the isolate, never re-parsed here. */
+  /** JSON text of the tool's input: validated in the isolate, parsed here only to drop a strict-mode `null` (see optional-nulls.ts). */
   inputJson: string;
   /** A streaming answer is wanted (and the tool streams). */
   stream: boolean;
@@ -99,7 +100,7 @@ export class ToolRunner {
         tenant: req.tenant,
         ...target,
         dir,
-        inputJson: req.inputJson,
+        inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
         cfgJson,
         requestId: req.requestId,
         signal: req.signal,
