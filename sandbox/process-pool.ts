@@ -107,7 +107,7 @@ export class SandboxProcessPool implements Sandbox {
       tool: "tool" in call ? call.tool : "",
       inputJson: "inputJson" in call ? call.inputJson : "{}",
       cfgJson,
-      callId: call.callId ?? randomUUID(),
+      requestId: call.requestId ?? randomUUID(),
       ...(secrets.size > 0 ? { secrets: [...secrets.pairs] } : {}),
     };
   }

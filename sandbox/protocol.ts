@@ -18,7 +18,8 @@ export type ParentMessage =
       inputJson: string;
       /** The cfg with placeholders in place of its secrets (sandbox/call-secrets.ts). */
       cfgJson: string;
-      callId: string;
+      /** The client's request id: a log label only; the child mints the call's identity. */
+      requestId: string;
       /** [placeholder, real value] of each secret, for the fetch bridge and HMAC signing of this process. */
       secrets?: [string, string][];
     }

@@ -3,6 +3,7 @@
 // Field names and defaults follow the HiAgent runtime, so its clients work unchanged.
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES, type ErrorCode } from "../../sandbox/errors.ts";
+import { TENANT_PATTERN } from "../auth/index.ts";
 import { JobStatusSchema } from "../jobs/index.ts";
 
 const name = z.string().min(1);
@@ -96,6 +97,43 @@ export const AdapterHeaders = z.object({
 export const AdapterBody = z
   .looseObject({ stream: z.boolean().default(false).openapi({ description: "Taken out of the input: answer as server-sent events" }) })
   .openapi("AdapterToolInput", { description: "The tool's input, plus `stream`" });
+
+// ---- stored plugin configs --------------------------------------------------------
+
+const tenantField = z
+  .string()
+  .regex(TENANT_PATTERN)
+  .optional()
+  .openapi({ description: "Whose configs: the caller's own tenant when absent; an admin may name any tenant" });
+
+export const SetPluginConfigBody = z
+  .strictObject({
+    pkg: name,
+    plugin: name,
+    cfg: jsonObject.openapi({ description: "The plugin config, checked against the plugin's config schema and its validate" }),
+    version: name.optional().openapi({ description: "The version whose schema and validate check cfg (default: the latest installed version that has the plugin)" }),
+    tenant: tenantField,
+  })
+  .openapi("SetPluginConfigRequest");
+
+export const PluginConfigRefBody = z.strictObject({ pkg: name, plugin: name, tenant: tenantField }).openapi("PluginConfigRequest");
+
+export const ListPluginConfigsBody = z
+  .strictObject({ pkg: name.optional().openapi({ description: "Only this package's configs" }), tenant: tenantField })
+  .openapi("ListPluginConfigsRequest");
+
+export const PluginConfigData = z
+  .object({
+    tenant: z.string(),
+    pkg: z.string(),
+    plugin: z.string(),
+    version: z.string().openapi({ description: "The version whose schema and validate accepted it" }),
+    cfg: jsonObject.openapi({ description: 'The config, every field marked "x-hiagent-secret" replaced by "[redacted]"' }),
+    updated_at: z.string(),
+  })
+  .openapi("PluginConfig");
+
+export const DeletedData = z.object({ deleted: z.boolean().openapi({ description: "False when there was no stored config" }) }).openapi("Deleted");
 
 // ---- responses ------------------------------------------------------------------
 

@@ -80,7 +80,8 @@ export class CallSecrets {
       const value = (holder as Record<string, unknown>)[last];
       if (typeof value !== "string") continue;
       const problem = checkSecretValue(field, value);
-      if (problem !== null) throw new RuntimeError(code, problem, { data: { issues: [{ path: field.path, message: problem }] } });
+      // `stage: "schema"` as the isolate marks a validate refused by the config schema.
+      if (problem !== null) throw new RuntimeError(code, problem, { data: { issues: [{ path: field.path, message: problem }], ...(code === "PluginInvalidConfig" ? { stage: "schema" } : {}) } });
       const placeholder = mintPlaceholder(Math.max(PLACEHOLDER_MIN_LENGTH, field.minLength));
       (holder as Record<string, unknown>)[last] = placeholder;
       pairs.push([placeholder, value]);
