@@ -135,6 +135,46 @@ export const PluginConfigData = z
 
 export const DeletedData = z.object({ deleted: z.boolean().openapi({ description: "False when there was no stored config" }) }).openapi("Deleted");
 
+// ---- tool schemas for the model APIs ------------------------------------------------
+
+export const ExportToolSchemasBody = z
+  .strictObject({
+    format: z.enum(["openai", "anthropic", "mcp"]).openapi({ description: "OpenAI function tools, Anthropic tools, or MCP tool objects" }),
+    strict: z.boolean().default(false).openapi({ description: "Rewrite each input schema into the API's strict subset (OpenAI, Anthropic)" }),
+    pkg: name.optional().openapi({ description: "Only this package (its tools are then named as in /mcp/{pkg})" }),
+    version: name.optional().openapi({ description: "The package's version (default: the latest installed); needs pkg" }),
+  })
+  .refine((body) => body.version === undefined || body.pkg !== undefined, { message: "version needs pkg", path: ["version"] })
+  .openapi("ExportToolSchemasRequest");
+
+const schemaChange = z.object({
+  path: z.string().openapi({ description: "JSON Pointer of the schema node" }),
+  kind: z.enum(["dropped", "nullable", "closed"]),
+  keyword: z.string().optional(),
+  value: z.unknown().optional(),
+});
+
+export const ExportedToolSchemasData = z
+  .object({
+    format: z.enum(["openai", "anthropic", "mcp"]),
+    strict: z.boolean(),
+    tools: z.array(z.record(z.string(), z.unknown())).openapi({ description: "Each tool in the API's own shape" }),
+    report: z.array(
+      z.object({
+        name: z.string(),
+        pkg: z.string(),
+        version: z.string(),
+        plugin: z.string(),
+        tool: z.string(),
+        strict: z.boolean(),
+        changes: z.array(schemaChange),
+        note: z.string().optional(),
+      }),
+    ),
+    skipped: z.array(z.object({ pkg: z.string(), version: z.string(), plugin: z.string(), tool: z.string(), reason: z.string() })),
+  })
+  .openapi("ExportedToolSchemas");
+
 // ---- responses ------------------------------------------------------------------
 
 export const JobIdData = z.object({ job_id: z.string() }).openapi("JobId");

@@ -1,13 +1,15 @@
 // The one path a tool call takes through the host, whatever door it came in by (/v1
 // JSON or SSE, the adapter route, MCP): resolve the target against the installed
-// metadata, settle the call's cfg, run it in the sandbox, and hand back the result or
-// the stream with its receipt. Transports only translate requests and answers; every
+// metadata, settle the call's cfg (the caller's, else the tenant's stored one), read a
+// strict-mode `null` for an optional property as absent, run it in the sandbox, and
+// hand back the result or the stream with its receipt. Transports only translate requests and answers; every
 // rule about a call (which version serves it, whose config it uses, whether it is
 // admitted, what it is charged) is a step here, so no door can skip one.
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
 import type { StoredConfigResolver } from "../plugin-configs/index.ts";
+import { dropOptionalNulls } from "./optional-nulls.ts";
 import { resolvePlugin, resolveTool, type PluginMeta, type PluginTarget, type ToolMeta, type ToolTarget } from "./tool-target.ts";
 
 export interface ToolRunnerDeps {
@@ -30,7 +32,7 @@ interface CallContext {
 
 export interface ToolCallRequest extends CallContext {
   target: ToolTarget;
-  /** JSON text of the tool's input: validated in the isolate, never re-parsed here. */
+  /** JSON text of the tool's input: validated in the isolate, parsed here only to drop a strict-mode `null` (see optional-nulls.ts). */
   inputJson: string;
   /** A streaming answer is wanted (and the tool streams). */
   stream: boolean;
@@ -70,7 +72,7 @@ export class ToolRunner {
       tenant: req.tenant,
       ...target,
       dir,
-      inputJson: req.inputJson,
+      inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
       cfgJson: await this.cfgJsonOf(req, target),
       requestId: req.requestId,
       signal: req.signal,
