@@ -72,6 +72,14 @@ describe("defaults", () => {
     expect(config.package).toEqual({ max_package_bytes: 52428800, download_timeout_ms: 120000, file_roots: [dir] });
     expect(config.extensions_dir).toBe(path.join(dir, "extensions"));
     expect(config.jobs.concurrency).toBeGreaterThanOrEqual(1);
+    expect(config.secrets).toEqual({ generated_key_file: path.join(dir, "data/secrets.key") });
+    expect(config.plugin_configs).toEqual({ file_path: path.join(dir, "data/plugin-configs.json") });
+  });
+
+  it("secrets.key_file and plugin_configs.file_path resolve against the working directory", async () => {
+    const { config } = await load("secrets: { key_file: keys/secrets.key }\nplugin_configs: { file_path: state/configs.json }\n");
+    expect(config.secrets.key_file).toBe(path.join(dir, "keys/secrets.key"));
+    expect(config.plugin_configs.file_path).toBe(path.join(dir, "state/configs.json"));
   });
 
   it("the repo's config.yaml holds exactly the embedded defaults", () => {
