@@ -20,7 +20,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       code: c.get("error")?.code,
       tenant: principalOf(c)?.tenant,
-      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, fetch_count, fetch_bytes).
+      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, wasm_memory_bytes, fetch_count, fetch_bytes).
       usage: c.get("usage"),
     };
     if (status >= 500) logger.warn(fields, "request failed");

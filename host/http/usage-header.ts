@@ -1,4 +1,4 @@
-// The resource receipt of one sandbox call (CPU, wall time, heap peak, fetches) as the
+// The resource receipt of one sandbox call (CPU, wall time, heap peak, WebAssembly memory, fetches) as the
 // `X-Plugin-Usage` response header and the access log's `usage` field. A failed call
 // has a receipt too: the sandbox attaches it to the error it rejects with.
 import type { CallUsage } from "../../sandbox/sandbox-api.ts";
@@ -8,10 +8,10 @@ export const USAGE_HEADER = "X-Plugin-Usage";
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-/** `cpu_ms=1.234; wall_ms=3.4; heap_peak_bytes=…; fetch_count=0; fetch_bytes=0` */
+/** `cpu_ms=1.234; wall_ms=3.4; heap_peak_bytes=…; wasm_memory_bytes=0; fetch_count=0; fetch_bytes=0` */
 export function formatUsage(usage: CallUsage): string {
   return (
-    `cpu_ms=${round(usage.cpu_ms)}; wall_ms=${round(usage.wall_ms)}; heap_peak_bytes=${usage.heap_peak_bytes}; ` +
+    `cpu_ms=${round(usage.cpu_ms)}; wall_ms=${round(usage.wall_ms)}; heap_peak_bytes=${usage.heap_peak_bytes}; wasm_memory_bytes=${usage.wasm_memory_bytes}; ` +
     `fetch_count=${usage.fetch_count}; fetch_bytes=${usage.fetch_bytes}`
   );
 }
@@ -19,7 +19,7 @@ export function formatUsage(usage: CallUsage): string {
 function isUsage(value: unknown): value is CallUsage {
   if (typeof value !== "object" || value === null) return false;
   const u = value as Record<string, unknown>;
-  return ["cpu_ms", "wall_ms", "heap_peak_bytes", "fetch_count", "fetch_bytes"].every((k) => typeof u[k] === "number");
+  return ["cpu_ms", "wall_ms", "heap_peak_bytes", "wasm_memory_bytes", "fetch_count", "fetch_bytes"].every((k) => typeof u[k] === "number");
 }
 
 /** The receipt the sandbox attached to a failed call, if any. */
