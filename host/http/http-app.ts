@@ -15,6 +15,8 @@ import { JSON_HEADERS, respondError } from "./envelope.ts";
 import { mountHealthRoute } from "./health-route.ts";
 import type { ApiApp } from "./operation.ts";
 import { mountPackageOperations } from "./package-operations.ts";
+import { mountPluginConfigOperations } from "./plugin-config-operations.ts";
+import { mountToolSchemaOperations } from "./tool-schema-operations.ts";
 import { mountToolOperations } from "./tool-operations.ts";
 
 export const API_TITLE = "HiAgent plugin runtime";
@@ -29,6 +31,8 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
 
   mountPackageOperations(app, deps);
   mountToolOperations(app, deps);
+  mountPluginConfigOperations(app, deps);
+  mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
 
   let openapi: string | undefined;
