@@ -6,6 +6,7 @@
 // request id is only the `requestId` label its log lines carry.
 import { randomUUID } from "node:crypto";
 import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
+import type { CallSecrets } from "../bridge/secret-placeholders.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
 import type { CallUsage, IsolateTarget } from "../sandbox-api.ts";
@@ -66,6 +67,8 @@ export class CallState {
   ended = false;
   timedOut = false;
   canceled = false;
+  /** The real values behind the call's placeholders (null: the call has no secrets). */
+  secrets: CallSecrets | null = null;
   /** What the watchdog does when the deadline passes (set by the runner). */
   onDeadline: (() => void) | null = null;
   /** Called with each refused fetch, for the call's log. */
