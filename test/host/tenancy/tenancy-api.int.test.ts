@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../../host/auth/index.ts";
 import { assignVersion } from "../../../host/tenancy/index.ts";
 import { writeBrokenGreeter, writeGreeter } from "../../cluster/cluster-packages.ts";
-import type { Envelope } from "../../e2e/api-test-client.ts";
+import { parseSse, until, type Envelope } from "../../e2e/api-test-client.ts";
+import { TOOLS_PACKAGE, writeE2ePackages } from "../../e2e/e2e-packages.ts";
 import { startTestRuntime, type TestRuntime } from "../http/runtime-fixture.ts";
 
 const PKG = "greeter_ch";
 const TENANTS = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, "0")}`);
 const QUOTA_TENANT = "quota-a";
+const STREAM_TENANT = "stream-a";
 
 let rt: TestRuntime;
 const tokens = new Map<string, string>();
@@ -43,7 +45,7 @@ const usageField = (headers: Headers, key: string): string | undefined =>
 
 beforeAll(async () => {
   const entries = [];
-  for (const [tenant, role] of [["operator", "admin"], [QUOTA_TENANT, "invoke"], ...TENANTS.map((t) => [t, "invoke"])] as const) {
+  for (const [tenant, role] of [["operator", "admin"], [QUOTA_TENANT, "invoke"], [STREAM_TENANT, "invoke"], ...TENANTS.map((t) => [t, "invoke"])] as const) {
     const minted = mintToken();
     tokens.set(tenant, minted.token);
     entries.push({ token_sha256: minted.sha256, tenant, role });
@@ -51,7 +53,10 @@ beforeAll(async () => {
   rt = await startTestRuntime(
     {
       HIAGENT_AUTH__TOKENS: JSON.stringify(entries),
-      HIAGENT_TENANTS: JSON.stringify({ [QUOTA_TENANT]: { quotas: { calls: { limit: 3, window: "1h" } } } }),
+      HIAGENT_TENANTS: JSON.stringify({
+        [QUOTA_TENANT]: { quotas: { calls: { limit: 3, window: "1h" } } },
+        [STREAM_TENANT]: { quotas: { calls: { limit: 2, window: "1h" }, concurrent: 1 } },
+      }),
     },
     { captureLogs: true },
   );
@@ -64,6 +69,8 @@ beforeAll(async () => {
     await writeGreeter(drops, PKG, "2.0.0"),
   ];
   for (const p of packages) expect((await call("operator", "InstallPackage", { uri: p.uri, filename: "g.zip" })).status).toBe(200);
+  await writeE2ePackages(rt.dir);
+  expect((await call("operator", "InstallPackage", { uri: `file://${TOOLS_PACKAGE.file}`, filename: "tools.zip" })).status).toBe(200);
 }, 120_000);
 afterAll(async () => {
   await rt?.close();
@@ -78,6 +85,21 @@ describe("latest and explicit versions", () => {
     expect(usageField(res.headers, "channel")).toBe("latest");
     const line = rt.logs.find((l) => l.msg === "request" && l.req_id === res.headers.get("x-request-id"));
     expect(line).toMatchObject({ version: "2.0.0", channel: "latest", tenant: "t01" });
+  });
+
+  it("the adapter route and RunPluginValidate take no version (latest) or a channel as well", async () => {
+    const adapter = await rt.post(`RunPluginToolAdapterRuntime?pkg=${PKG}&plugin=Greeter&tool=greet`, { who: "adapter" }, {
+      headers: { authorization: `Bearer ${tokens.get("t01") ?? ""}` },
+    });
+    expect(adapter.status).toBe(200);
+    expect(((await adapter.json()) as Envelope<{ version: string }>).data.version).toBe("2.0.0");
+    expect(usageField(adapter.headers, "version")).toBe("2.0.0");
+    const validate = await call("t01", "RunPluginValidate", { pkg: PKG, plugin: "Greeter", cfg: null });
+    expect(validate.status).toBe(200);
+    expect(validate.body).toEqual({ data: null, error: null });
+    const unknown = await call("t01", "RunPluginValidate", { pkg: PKG, version: "nightly", plugin: "Greeter", cfg: null });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.message).toMatch(/no channel "nightly"/);
   });
 
   it("a named version is served as it is (HiAgent clients unchanged), with no channel in the receipt", async () => {
@@ -192,6 +214,7 @@ describe("bad input is a clear InvalidRequest", () => {
       /auto_rollback\.window: must be a duration/,
     );
     expectInvalid(await call("t01", "GetUsage", { window: "1x" }), /body\.window: must be a duration/);
+    expectInvalid(await call("t01", "GetUsage", { window: "30d" }), /usage is kept for 24 h/);
   });
 });
 
@@ -244,5 +267,24 @@ describe("quotas and usage", () => {
     expect(other.status).toBe(403);
     const admin = await call<{ totals: { calls: number } }>("operator", "GetUsage", { tenant: QUOTA_TENANT, window: "1h" });
     expect(admin.body.data.totals.calls).toBe(3);
+  });
+
+  it("meters a stream when it ends: its usage is recorded and its concurrency lease freed", async () => {
+    const stream = () =>
+      rt.post("RunPluginTool", { pkg: TOOLS_PACKAGE.name, version: TOOLS_PACKAGE.version, plugin: "Echo", tool: "count", input: { n: 3 }, cfg: { api_key: "abc" }, stream: true }, {
+        headers: { authorization: `Bearer ${tokens.get(STREAM_TENANT) ?? ""}` },
+      });
+    const first = await stream();
+    expect(first.status).toBe(200);
+    expect(parseSse(await first.text()).filter((e) => e.event !== "end").map((e) => e.data)).toEqual([0, 1, 2].map((i) => JSON.stringify({ data: { i }, error: null })));
+    type Usage = { totals: { calls: number; cpu_ms: number }; packages: { pkg: string; tools: { tool: string; calls: number }[] }[] };
+    const usage = async () => (await call<Usage>(STREAM_TENANT, "GetUsage", { window: "1m" })).body.data;
+    await until(async () => (await usage()).totals.calls === 1, "the stream's usage to be recorded");
+    expect((await usage()).packages).toEqual([expect.objectContaining({ pkg: TOOLS_PACKAGE.name, tools: [expect.objectContaining({ tool: "count", calls: 1 })] })]);
+    // concurrent: 1 — the next stream is admitted once the first one's lease is freed.
+    await until(async () => (await stream().then((r) => r.text().then(() => r.status))) === 200, "the lease to be freed");
+    const third = await stream();
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as Envelope).error).toMatchObject({ code: "QuotaExceeded", data: { quota: "calls", limit: 2 } });
   });
 });
