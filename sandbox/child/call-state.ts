@@ -1,7 +1,7 @@
 // The host-side state of one call inside a sandbox child: its deadline, the host
 // operations it has open (timers, fetches, response bodies, stream credit), its log
 // budget and its resource receipt. Ending a call cancels everything it left open.
-import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
+import type { RelayedResponse } from "./host-link.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
 import type { CallUsage, IsolateTarget } from "../sandbox-api.ts";
@@ -88,7 +88,7 @@ export class CallState {
   }
 
   /** Follows one fetch of the call, to report it through `onFetch` when the call ends. */
-  watchFetch(payload: string, response: Promise<GuardedResponse>): void {
+  watchFetch(payload: string, response: Promise<RelayedResponse>): void {
     if (this.onFetch === undefined) return;
     this.watchedFetches.push(
       response.then(
