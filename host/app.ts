@@ -16,8 +16,10 @@ import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
+import { MemoryChannelStore, MemoryQuotaStore, MemoryUsageStore, TenantMeter, usageRetentionMs, VersionChannels, type ChannelStore, type QuotaStore, type UsageStore } from "./tenancy/index.ts";
 import packageJson from "../package.json" with { type: "json" };
 
 export interface Runtime {
@@ -37,11 +39,28 @@ export interface StartOptions {
 
 type Closers = (() => Promise<void>)[];
 
+/** Where quotas, usage and channels are kept: Redis when the deployment has one, else this process. */
+interface TenancyStores {
+  quotas: QuotaStore;
+  usage: UsageStore;
+  channels: ChannelStore;
+}
+
 interface Composed {
   packages: PackageCatalog;
   jobs: JobQueue;
+  tenancy: TenancyStores;
+  /** Where stored plugin configs live: Redis when there is one, else a local file. */
+  configStore: PluginConfigStore;
   storageHealth(): Promise<ComponentHealth>;
 }
+
+function memoryStores(config: Config): TenancyStores {
+  return { quotas: new MemoryQuotaStore(), usage: new MemoryUsageStore(usageRetentionMs(config.tenants)), channels: new MemoryChannelStore() };
+}
+
+/** A concurrency lease outlives the longest call by this much before it expires on its own. */
+const LEASE_MARGIN_MS = 60_000;
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
@@ -68,6 +87,11 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
 
   try {
     await mkdir(config.extensions_dir, { recursive: true });
+    const secretsKey = await loadSecretsKey(config.secrets);
+    if (secretsKey.origin === "generated") logger.info({ file: secretsKey.file }, "generated the secrets key that seals stored plugin configs");
+    if (config.redis !== undefined && secretsKey.file === config.secrets.generated_key_file) {
+      logger.warn({ file: secretsKey.file }, "secrets.key / secrets.key_file not set: stored plugin configs are sealed with a key generated on this machine, which other nodes do not have; give every node the same key");
+    }
     const sandbox = createSandbox(config.sandbox, logger.child({ component: "sandbox" }));
     closers.push(() => sandbox.close());
     await sandbox.start();
@@ -77,12 +101,26 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       ? await composeShared(config, managerOptions, logger, closers)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);
 
+    const channels = new VersionChannels({ store: composed.tenancy.channels, packages: composed.packages, logger: logger.child({ component: "channels" }) });
+    const meter = new TenantMeter({
+      tenants: config.tenants,
+      quotas: composed.tenancy.quotas,
+      usage: composed.tenancy.usage,
+      leaseMs: config.sandbox.timeout_ms + LEASE_MARGIN_MS,
+      logger: logger.child({ component: "quotas" }),
+    });
+    const pluginConfigs = new PluginConfigs(composed.configStore, new ConfigSealer(secretsKey.key));
+    closers.push(() => pluginConfigs.close());
     const deps: ApiDeps = {
       packages: composed.packages,
       jobs: composed.jobs,
       sandbox,
-      tools: new ToolRunner({ packages: composed.packages, sandbox }),
+      tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs, channels, meter }),
+      channels,
+      meter,
+      pluginConfigs,
       storageHealth: composed.storageHealth,
+      bundlerHealth: () => ({ ...bundlerService.health() }),
       logger,
       maxBodyBytes: config.server.max_body_bytes,
     };
@@ -115,7 +153,7 @@ async function composeEmbedded(config: Config, packages: PackageManager, logger:
     const writable = await isWritable(config.extensions_dir);
     return { state: writable ? "ok" : "down", backend: config.storage.backend, ...extensionsHealth(writable) };
   };
-  return { packages, jobs, storageHealth };
+  return { packages, jobs, tenancy: memoryStores(config), configStore: new FilePluginConfigStore(config.plugin_configs.file_path), storageHealth };
 }
 
 /** Package storage is the truth; with Redis, workers install and nodes hear each other's deletes. */
@@ -128,13 +166,27 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
 
   let jobs: JobQueue;
   let catalog: SharedPackageCatalog;
+  let tenancy: TenancyStores;
+  let configStore: PluginConfigStore;
   if (config.redis !== undefined) {
     // Loaded only here, so the embedded defaults never load the Redis clients.
     const { connectRedisServices } = await import("./jobs/redis-services.ts");
     const services = await connectRedisServices(config.redis, config.jobs, logger, closers);
     jobs = services.queue;
+    configStore = services.pluginConfigs;
     catalog = new SharedPackageCatalog({ manager, storage, locks: services.locks, events: services.events, logger: catalogLogger });
+    const [{ RedisQuotaStore }, { RedisUsageStore }, { RedisChannelStore }] = await Promise.all([
+      import("./tenancy/redis-quota-store.ts"),
+      import("./tenancy/redis-usage-store.ts"),
+      import("./tenancy/redis-channel-store.ts"),
+    ]);
+    tenancy = {
+      quotas: new RedisQuotaStore(services.client, services.keys),
+      usage: new RedisUsageStore(services.client, services.keys, usageRetentionMs(config.tenants)),
+      channels: new RedisChannelStore(services.client, services.keys),
+    };
   } else {
+    tenancy = memoryStores(config);
     const locks = new LocalVersionLocks();
     const installer = new StorageInstaller({ manager, storage, locks, logger: catalogLogger });
     const runner: InstallRunner = async (request, { signal, onStage }) => {
@@ -144,10 +196,11 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
     const embedded = new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
     closers.push(() => embedded.close());
     jobs = embedded;
+    configStore = new FilePluginConfigStore(config.plugin_configs.file_path);
     catalog = new SharedPackageCatalog({ manager, storage, locks, logger: catalogLogger });
   }
   await catalog.start();
-  return { packages: catalog, jobs, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
+  return { packages: catalog, jobs, tenancy, configStore, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
 }
 
 /** Warns about an open API off loopback (with `auth`, every /v1 call needs a bearer token). */

@@ -1,5 +1,6 @@
 // Resolves a call's pkg@version / plugin / tool against the installed metadata
 // before the sandbox is asked, so a typo is a clear 404 and never costs an isolate.
+import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { PackageCatalog, PackageMeta } from "../http/index.ts";
 
@@ -44,4 +45,19 @@ export async function resolveTool(catalog: Pick<PackageCatalog, "get">, target: 
     throw new RuntimeError("ToolNotFound", `plugin ${target.plugin} has no tool ${JSON.stringify(target.tool)} (it has: ${names})`);
   }
   return { ...resolved, tool };
+}
+
+/** The highest installed version of `pkg` (semver order), or null when none is installed. */
+export async function latestVersion(catalog: Pick<PackageCatalog, "list">, pkg: string): Promise<PackageMeta | null> {
+  return latestOfEach((await catalog.list()).filter((m) => m.name === pkg))[0] ?? null;
+}
+
+/** Each installed package once, at its highest version. */
+export function latestOfEach(packages: readonly PackageMeta[]): PackageMeta[] {
+  const latest = new Map<string, PackageMeta>();
+  for (const m of packages) {
+    const best = latest.get(m.name);
+    if (best === undefined || semver.gt(m.version, best.version)) latest.set(m.name, m);
+  }
+  return [...latest.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
