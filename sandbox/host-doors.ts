@@ -2,6 +2,7 @@
 // the package versions the host sent it (and only those), and its plugins' fetches
 // (FetchRelay). One per child process run: a restarted child starts with none open.
 import type { FetchBridge } from "./bridge/fetch-bridge.ts";
+import { CallSecrets } from "./bridge/secret-placeholders.ts";
 import { RuntimeError } from "./errors.ts";
 import { FetchRelay } from "./fetch-relay.ts";
 import { readInstalled, readSourceMap, type PackageOrigins } from "./package-files.ts";
@@ -20,7 +21,7 @@ export function isDoorMessage(msg: ChildMessage): msg is DoorMessage {
 
 export class HostDoors {
   /** The target of each call in flight, by call id. */
-  private readonly calls = new Map<number, { tenant: string; pkg: string; version: string; dir: string }>();
+  private readonly calls = new Map<number, { tenant: string; pkg: string; version: string; dir: string; secrets: CallSecrets | null }>();
   /** Folders this child was sent (calls, prepares): the only ones it may ask files of. */
   private readonly dirs = new Set<string>();
   private readonly relay: FetchRelay;
@@ -35,8 +36,8 @@ export class HostDoors {
       contextOf: async (id) => {
         const target = this.calls.get(id);
         if (target === undefined) return { origins: [] };
-        const { tenant, pkg, version, dir } = target;
-        return { origins: await ctx.origins.of(dir), call: { tenant, pkg, version } };
+        const { tenant, pkg, version, dir, secrets } = target;
+        return { origins: await ctx.origins.of(dir), call: { tenant, pkg, version }, secrets };
       },
       send: (msg) => this.reply(msg),
     });
@@ -45,7 +46,9 @@ export class HostDoors {
   /** Sees what the host sends the child, to learn which folders it may read. */
   sent(msg: ParentMessage): void {
     if (msg.t === "call") {
-      this.calls.set(msg.id, msg.target);
+      // The call's secrets as the host minted them: the relay substitutes them here.
+      const secrets = msg.secrets !== undefined && msg.secrets.length > 0 ? new CallSecrets(msg.secrets) : null;
+      this.calls.set(msg.id, { ...msg.target, secrets });
       this.dirs.add(msg.target.dir);
     } else if (msg.t === "prepare") {
       this.dirs.add(msg.target.dir);

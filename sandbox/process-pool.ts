@@ -22,6 +22,8 @@ import type {
   ToolStream,
   ValidateCall,
 } from "./sandbox-api.ts";
+import { checkSecretFields } from "./bridge/secret-fields.ts";
+import { CallSecretMinter } from "./call-secrets.ts";
 import { buildChildEntry, buildPrelude } from "./sandbox-build.ts";
 import { SandboxProcess } from "./sandbox-process.ts";
 import { ChunkStream } from "./chunk-stream.ts";
@@ -53,6 +55,7 @@ function hashKey(key: string): number {
 export class SandboxProcessPool implements Sandbox {
   private readonly processes: SandboxProcess[] = [];
   private readonly gate: TenantGate;
+  private readonly secrets: CallSecretMinter;
   private nextId = 1;
   private rr = 0;
   private started: Promise<void> | null = null;
@@ -67,6 +70,7 @@ export class SandboxProcessPool implements Sandbox {
   ) {
     this.gate = new TenantGate(options.tenant_max_concurrent, options.tenant_max_queued);
     this.fetchBridge = new FetchBridge(options.fetch);
+    this.secrets = new CallSecretMinter(options.allow_exposed_secrets);
   }
 
   start(): Promise<void> {
@@ -120,7 +124,9 @@ export class SandboxProcessPool implements Sandbox {
     return this.processes[hashKey(`${call.tenant}\u0000${call.pkg}\u0000${call.version}`) % this.processes.length]!;
   }
 
-  private callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): ParentMessage {
+  /** The call as the child gets it: its cfg's secrets replaced by placeholders. */
+  private async callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): Promise<ParentMessage> {
+    const { cfgJson, secrets } = await this.secrets.mint(call, call.plugin, call.cfgJson, kind === "validate" ? "PluginInvalidConfig" : "InvalidConfig");
     return {
       t: "call",
       id,
@@ -129,18 +135,20 @@ export class SandboxProcessPool implements Sandbox {
       plugin: call.plugin,
       tool: "tool" in call ? call.tool : "",
       inputJson: "inputJson" in call ? call.inputJson : "{}",
-      cfgJson: call.cfgJson,
+      cfgJson,
       requestId: call.requestId ?? randomUUID(),
+      ...(secrets.size > 0 ? { secrets: [...secrets.pairs] } : {}),
     };
   }
 
   /** A request/response call (tool or validate) under the tenant gate. */
   private async exchange(kind: "tool" | "validate", call: ToolCall | ValidateCall): Promise<ToolResult> {
     await this.start();
+    const id = this.nextId++;
+    const message = await this.callMessage(id, kind, call);
     const release = await this.gate.enter(call.tenant, call.signal);
     try {
       const proc = this.pick(call);
-      const id = this.nextId++;
       return await new Promise<ToolResult>((resolve, reject) => {
         const onAbort = () => {
           proc.notify({ t: "cancel", id, reason: "client" });
@@ -150,7 +158,7 @@ export class SandboxProcessPool implements Sandbox {
         call.signal?.addEventListener("abort", onAbort, { once: true });
         const done = () => call.signal?.removeEventListener("abort", onAbort);
         proc
-          .request(id, this.callMessage(id, kind, call), {
+          .request(id, message, {
             onMessage: (msg) => {
               if (msg.t === "result") {
                 done();
@@ -205,10 +213,11 @@ export class SandboxProcessPool implements Sandbox {
     call.signal?.addEventListener("abort", () => stream.cancel(), { once: true });
     (async () => {
       await this.start();
+      const message = await this.callMessage(id, "stream", call);
       release = await this.gate.enter(call.tenant, call.signal);
       if (stream.closed) return finish();
       proc = this.pick(call);
-      await proc.request(id, this.callMessage(id, "stream", call), {
+      await proc.request(id, message, {
         onMessage: (msg: ChildMessage) => {
           if (msg.t === "chunk") {
             stream.push(msg.json);
@@ -247,6 +256,12 @@ export class SandboxProcessPool implements Sandbox {
         .request(id, { t: "inspect", id, pkg: bundle.pkg, version: bundle.version, code: bundle.code }, {
           onMessage: (msg) => {
             if (msg.t === "inspected") {
+              try {
+                checkSecretFields(msg.plugins, this.options.allow_exposed_secrets);
+              } catch (err) {
+                reject(err);
+                return true;
+              }
               resolve({ plugins: msg.plugins, codeCache: msg.codeCache ? Buffer.from(msg.codeCache, "base64") : null });
               return true;
             }
@@ -264,6 +279,7 @@ export class SandboxProcessPool implements Sandbox {
 
   async dropPackage(pkg: string, version: string): Promise<void> {
     this.origins.forget((dir) => dir.endsWith(`${sep}${pkg}${sep}${version}`));
+    this.secrets.forget(pkg, version);
     if (!this.started) return;
     await this.start();
     await Promise.all(

@@ -1,15 +1,17 @@
 // The host side of the isolate's fetch, carried out in the host process (the sandbox
 // children have no network; sandbox/fetch-relay.ts brings their requests here): one
 // guarded agent for the pool, one origin policy per package (its manifest plus the
-// operator's overrides), and the per-call request cap. Everything else (SSRF,
-// redirects, byte caps) is guardedFetch. `outgoing` is the one place a plugin's request
-// is finalised before anything connects.
+// operator's overrides), the per-call request cap, and the call's secrets. `outgoing`
+// is the one place a plugin's request is finalised before anything connects: that is
+// where placeholders become real values (only for the package's secret origins), and
+// the answer is scrubbed of them. Everything else (SSRF, redirects, byte caps) is guardedFetch.
 import type { Dispatcher } from "undici";
 import { RuntimeError } from "../errors.ts";
 import type { FetchOptions } from "../options.ts";
 import { createGuardedAgent } from "./guarded-agent.ts";
 import { guardedFetch, type GuardedRequest, type GuardedResponse } from "./guarded-fetch.ts";
 import { OriginPolicy } from "./origin-policy.ts";
+import type { CallSecrets } from "./secret-placeholders.ts";
 
 /** What the isolate hands over (sandbox/runtime/fetch.ts). Bytes travel as latin1 text. */
 export interface BridgedRequest {
@@ -26,11 +28,14 @@ export interface FetchContext {
   origins: readonly string[];
   /** The call's tenant, package and version; absent for a bundle's top-level code at load. */
   call?: { tenant: string; pkg: string; version: string };
+  /** The real values behind the call's placeholders (absent or null: none). */
+  secrets?: CallSecrets | null;
 }
 
 export class FetchBridge {
   private readonly dispatcher: Dispatcher;
   private readonly policies = new Map<string, OriginPolicy>();
+  private readonly secretPolicies = new Map<string, OriginPolicy>();
 
   constructor(private readonly options: FetchOptions) {
     this.dispatcher = createGuardedAgent({
@@ -49,6 +54,21 @@ export class FetchBridge {
     return policy;
   }
 
+  /**
+   * Where a call's secrets may go: the manifest's origins plus the operator's
+   * `secret_origins`, minus `deny_origins`; never the other `extra_origins`. A request
+   * carrying a secret is held to it on every redirect hop too.
+   */
+  secretPolicyFor(origins: readonly string[]): OriginPolicy {
+    const key = origins.join("\n");
+    let policy = this.secretPolicies.get(key);
+    if (!policy) {
+      policy = OriginPolicy.forPackage(origins, { extra_origins: this.options.secret_origins, deny_origins: this.options.deny_origins });
+      this.secretPolicies.set(key, policy);
+    }
+    return policy;
+  }
+
   /** Checks the per-call request cap, then fetches under the package's policy. */
   async fetch(payload: string, context: FetchContext, requestsSoFar: number, signal: AbortSignal): Promise<GuardedResponse> {
     if (requestsSoFar >= this.options.max_requests) {
@@ -60,23 +80,56 @@ export class FetchBridge {
     } catch {
       throw new RuntimeError("FetchDenied", "malformed fetch request");
     }
-    return guardedFetch(this.outgoing(req, context, signal), this.policyFor(context.origins), { dispatcher: this.dispatcher, ...this.options });
+    const { request, policy } = this.outgoing(req, context, signal);
+    const response = guardedFetch(request, policy, { dispatcher: this.dispatcher, ...this.options });
+    const secrets = context.secrets ?? null;
+    if (secrets === null || secrets.size === 0) return response;
+    return response.then(
+      (res) => secrets.scrubResponse(res),
+      (err: unknown) => {
+        throw secrets.scrubError(err);
+      },
+    );
   }
 
   /**
-   * The request as it will be sent, made from what the isolate handed over. Whatever
-   * must change or be counted on every outgoing plugin request (before the origin and
-   * address policies judge it and anything connects) belongs here and nowhere else.
+   * The request as it will be sent, made from what the isolate handed over, and the
+   * policy it is held to. Whatever must change or be counted on every outgoing plugin
+   * request (before the origin and address policies judge it and anything connects)
+   * belongs here and nowhere else.
    */
-  private outgoing(req: BridgedRequest, _context: FetchContext, signal: AbortSignal): GuardedRequest {
-    return {
+  private outgoing(req: BridgedRequest, context: FetchContext, signal: AbortSignal): { request: GuardedRequest; policy: OriginPolicy } {
+    const { origins } = context;
+    const secrets = context.secrets ?? null;
+    let outgoing = {
       url: String(req.url),
-      method: String(req.method),
       headers: Array.isArray(req.headers) ? req.headers.map(([k, v]) => [String(k), String(v)] as [string, string]) : [],
-      body: typeof req.body === "string" ? Buffer.from(req.body, "latin1") : null,
-      redirect: req.redirect === "manual" || req.redirect === "error" ? req.redirect : "follow",
-      signal,
+      body: typeof req.body === "string" ? req.body : null,
     };
+    let policy = this.policyFor(origins);
+    if (secrets !== null && secrets.size > 0 && secrets.appearsIn(outgoing) && this.isSecretOrigin(outgoing.url, origins)) {
+      outgoing = secrets.substitute(outgoing);
+      policy = this.secretPolicyFor(origins);
+    }
+    return {
+      request: {
+        url: outgoing.url,
+        method: String(req.method),
+        headers: outgoing.headers,
+        body: outgoing.body === null ? null : Buffer.from(outgoing.body, "latin1"),
+        redirect: req.redirect === "manual" || req.redirect === "error" ? req.redirect : "follow",
+        signal,
+      },
+      policy,
+    };
+  }
+
+  private isSecretOrigin(url: string, origins: readonly string[]): boolean {
+    try {
+      return this.secretPolicyFor(origins).check(new URL(url)).allowed;
+    } catch {
+      return false;
+    }
   }
 
   async close(): Promise<void> {

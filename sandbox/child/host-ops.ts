@@ -3,6 +3,7 @@
 // a `settle` entry under the call's remaining time budget. Fetches are carried out by
 // the host process (the fetch relay, via HostLink): this process has no network.
 import { RuntimeError } from "../errors.ts";
+import { signHmac, type HmacRequest } from "../bridge/hmac-signer.ts";
 import type { CallState } from "./call-state.ts";
 import type { HostLink } from "./host-link.ts";
 
@@ -45,6 +46,8 @@ export class HostOps {
       case "fetch_abort":
         call.fetches.get(payload)?.abort(new RuntimeError("Internal", "aborted"));
         return "0";
+      case "hmac":
+        return this.hmac(call, payload);
       case "body_read":
         return this.bodyRead(call, payload);
       case "body_cancel": {
@@ -78,6 +81,7 @@ export class HostOps {
     call.controller.signal.addEventListener("abort", onCallEnd, { once: true });
     call.fetches.set(id, controller);
     call.fetchCount++;
+    // The host puts the call's secrets in (it has them from the call message itself).
     const response = this.link.fetch(call.id, payload, controller.signal);
     call.watchFetch(payload, response);
     response
@@ -99,6 +103,19 @@ export class HostOps {
         call.fetches.delete(id);
         call.controller.signal.removeEventListener("abort", onCallEnd);
       });
+    return id;
+  }
+
+  /** HMAC of `{hash, key, data}` (latin1 bytes), settled as the MAC's latin1 bytes. */
+  private hmac(call: CallState, payload: string): string {
+    const id = newOpId();
+    queueMicrotask(() => {
+      try {
+        this.settle(call, id, true, signHmac(JSON.parse(payload) as HmacRequest, call.secrets));
+      } catch (err) {
+        this.settle(call, id, false, errorJson(err instanceof SyntaxError ? new RuntimeError("ToolError", "malformed HMAC request") : err));
+      }
+    });
     return id;
   }
 
