@@ -41,7 +41,7 @@ const silentLogger: SandboxLogger = { debug() {}, info() {}, warn() {}, error() 
 
 const STATS_INTERVAL_MS = 5_000;
 
-export const EMPTY_USAGE: CallUsage = { cpu_ms: 0, wall_ms: 0, heap_peak_bytes: 0, fetch_count: 0, fetch_bytes: 0 };
+export const EMPTY_USAGE: CallUsage = { cpu_ms: 0, wall_ms: 0, heap_peak_bytes: 0, wasm_memory_bytes: 0, fetch_count: 0, fetch_bytes: 0 };
 
 function hashKey(key: string): number {
   let h = 0x811c9dc5;

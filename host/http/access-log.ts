@@ -20,7 +20,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       code: c.get("error")?.code,
       tenant: principalOf(c)?.tenant,
-      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, fetch_count, fetch_bytes).
+      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, wasm_memory_bytes, fetch_count, fetch_bytes).
       usage: c.get("usage"),
       // Which version served a tool call, and the channel that chose it.
       version: c.get("served")?.version,

@@ -58,6 +58,7 @@ export class CallState {
   fetchCount = 0;
   fetchBytes = 0;
   logLines = 0;
+  wasmPeak = 0;
   logDropped = 0;
   streamSent = 0;
   streamCredited = 0;
@@ -89,6 +90,7 @@ export class CallState {
   ) {
     this.deadline = Date.now() + timeoutMs;
     this.cpuStart = isolate.cpuNs;
+    this.wasmPeak = isolate.wasmMemoryBytes;
   }
 
   /** Aborted when the call ends; made on first use, since most calls never fetch. */
@@ -144,6 +146,7 @@ export class CallState {
       cpu_ms: Math.max(0, Number(cpuNs) / 1e6),
       wall_ms: Number(wallNs) / 1e6,
       heap_peak_bytes: this.isolate.sampleHeap(),
+      wasm_memory_bytes: this.wasmPeak,
       fetch_count: this.fetchCount,
       fetch_bytes: this.fetchBytes,
     };

@@ -43,6 +43,13 @@ export class HostOps {
       }
       case "fetch":
         return this.fetch(call, payload);
+      case "wasm_memory": {
+        // The isolate's WebAssembly budget reports what it holds, for the receipt.
+        const bytes = Math.max(0, Number(payload) || 0);
+        call.isolate.wasmMemoryBytes = bytes;
+        if (bytes > call.wasmPeak) call.wasmPeak = bytes;
+        return "0";
+      }
       case "fetch_abort":
         call.fetches.get(payload)?.abort(new RuntimeError("Internal", "aborted"));
         return "0";
