@@ -1,5 +1,5 @@
 // Usage slots in this process's memory: the single-node store (no Redis).
-import { resolutionsFor, rowsOfFields, USAGE_METRICS, usageField, type Resolution, type UsageAmounts, type UsageKey, type UsageSlot, type UsageStore } from "./usage-store.ts";
+import { resolutionsFor, rowsOfFields, USAGE_METRICS, usageField, usageKeyId, type Resolution, type UsageAmounts, type UsageKey, type UsageSlot, type UsageStore } from "./usage-store.ts";
 
 interface Slot {
   expires: number;
@@ -17,17 +17,18 @@ export class MemoryUsageStore implements UsageStore {
 
   record(tenant: string, key: UsageKey, amounts: UsageAmounts, now: number): Promise<void> {
     this.#prune(now);
+    const id = usageKeyId(key);
     for (const r of this.#resolutions) {
       const start = now - (now % r.ms);
-      const id = slotId(tenant, r.ms, start);
-      let slot = this.#slots.get(id);
+      const slotKey = slotId(tenant, r.ms, start);
+      let slot = this.#slots.get(slotKey);
       if (slot === undefined) {
         slot = { expires: start + r.ms + r.keepMs, fields: new Map() };
-        this.#slots.set(id, slot);
+        this.#slots.set(slotKey, slot);
       }
       for (const metric of USAGE_METRICS) {
         if (amounts[metric] === 0) continue;
-        const field = usageField(metric, key);
+        const field = usageField(metric, id);
         slot.fields.set(field, (slot.fields.get(field) ?? 0) + amounts[metric]);
       }
     }

@@ -3,7 +3,7 @@
 // resolution's keep time. Reads fetch a window's slots in one pipeline.
 import type { RedisClient } from "../jobs/redis-connection.ts";
 import type { RedisKeys } from "../jobs/redis-keys.ts";
-import { resolutionsFor, rowsOfFields, USAGE_METRICS, usageField, type Resolution, type UsageAmounts, type UsageKey, type UsageSlot, type UsageStore } from "./usage-store.ts";
+import { resolutionsFor, rowsOfFields, USAGE_METRICS, usageField, usageKeyId, type Resolution, type UsageAmounts, type UsageKey, type UsageSlot, type UsageStore } from "./usage-store.ts";
 
 export class RedisUsageStore implements UsageStore {
   readonly #client: RedisClient;
@@ -18,11 +18,12 @@ export class RedisUsageStore implements UsageStore {
 
   async record(tenant: string, key: UsageKey, amounts: UsageAmounts, now: number): Promise<void> {
     const multi = this.#client.multi();
+    const id = usageKeyId(key);
     for (const r of this.#resolutions) {
       const start = now - (now % r.ms);
       const slot = this.#keys.usage(tenant, r.ms, start);
       for (const metric of USAGE_METRICS) {
-        if (amounts[metric] !== 0) multi.hincrbyfloat(slot, usageField(metric, key), amounts[metric]);
+        if (amounts[metric] !== 0) multi.hincrbyfloat(slot, usageField(metric, id), amounts[metric]);
       }
       multi.pexpireat(slot, start + r.ms + r.keepMs);
     }

@@ -49,9 +49,14 @@ export interface UsageStore {
   read(tenant: string, resolutionMs: number, since: number, until: number): Promise<UsageSlot[]>;
 }
 
-/** A slot's field: `{metric}:{JSON [pkg, version, plugin, tool]}` (names may hold any character). */
-export function usageField(metric: string, key: UsageKey): string {
-  return `${metric}:${JSON.stringify([key.pkg, key.version, key.plugin, key.tool])}`;
+/** The part of a slot's field naming the package version and tool: JSON, since names may hold any character. */
+export function usageKeyId(key: UsageKey): string {
+  return JSON.stringify([key.pkg, key.version, key.plugin, key.tool]);
+}
+
+/** A slot's field: `{metric}:{usageKeyId}`. */
+export function usageField(metric: string, keyId: string): string {
+  return `${metric}:${keyId}`;
 }
 
 /** Folds a slot's fields back into rows; fields that do not parse are skipped. */

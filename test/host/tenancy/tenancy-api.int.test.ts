@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../../host/auth/index.ts";
 import { assignVersion } from "../../../host/tenancy/index.ts";
 import { writeBrokenGreeter, writeGreeter } from "../../cluster/cluster-packages.ts";
-import type { Envelope } from "../../e2e/api-test-client.ts";
+import { parseSse, until, type Envelope } from "../../e2e/api-test-client.ts";
+import { TOOLS_PACKAGE, writeE2ePackages } from "../../e2e/e2e-packages.ts";
 import { startTestRuntime, type TestRuntime } from "../http/runtime-fixture.ts";
 
 const PKG = "greeter_ch";
 const TENANTS = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, "0")}`);
 const QUOTA_TENANT = "quota-a";
+const STREAM_TENANT = "stream-a";
 
 let rt: TestRuntime;
 const tokens = new Map<string, string>();
@@ -43,7 +45,7 @@ const usageField = (headers: Headers, key: string): string | undefined =>
 
 beforeAll(async () => {
   const entries = [];
-  for (const [tenant, role] of [["operator", "admin"], [QUOTA_TENANT, "invoke"], ...TENANTS.map((t) => [t, "invoke"])] as const) {
+  for (const [tenant, role] of [["operator", "admin"], [QUOTA_TENANT, "invoke"], [STREAM_TENANT, "invoke"], ...TENANTS.map((t) => [t, "invoke"])] as const) {
     const minted = mintToken();
     tokens.set(tenant, minted.token);
     entries.push({ token_sha256: minted.sha256, tenant, role });
@@ -51,7 +53,10 @@ beforeAll(async () => {
   rt = await startTestRuntime(
     {
       HIAGENT_AUTH__TOKENS: JSON.stringify(entries),
-      HIAGENT_TENANTS: JSON.stringify({ [QUOTA_TENANT]: { quotas: { calls: { limit: 3, window: "1h" } } } }),
+      HIAGENT_TENANTS: JSON.stringify({
+        [QUOTA_TENANT]: { quotas: { calls: { limit: 3, window: "1h" } } },
+        [STREAM_TENANT]: { quotas: { calls: { limit: 2, window: "1h" }, concurrent: 1 } },
+      }),
     },
     { captureLogs: true },
   );
@@ -64,6 +69,8 @@ beforeAll(async () => {
     await writeGreeter(drops, PKG, "2.0.0"),
   ];
   for (const p of packages) expect((await call("operator", "InstallPackage", { uri: p.uri, filename: "g.zip" })).status).toBe(200);
+  await writeE2ePackages(rt.dir);
+  expect((await call("operator", "InstallPackage", { uri: `file://${TOOLS_PACKAGE.file}`, filename: "tools.zip" })).status).toBe(200);
 }, 120_000);
 afterAll(async () => {
   await rt?.close();
@@ -192,6 +199,7 @@ describe("bad input is a clear InvalidRequest", () => {
       /auto_rollback\.window: must be a duration/,
     );
     expectInvalid(await call("t01", "GetUsage", { window: "1x" }), /body\.window: must be a duration/);
+    expectInvalid(await call("t01", "GetUsage", { window: "30d" }), /usage is kept for 24 h/);
   });
 });
 
@@ -244,5 +252,24 @@ describe("quotas and usage", () => {
     expect(other.status).toBe(403);
     const admin = await call<{ totals: { calls: number } }>("operator", "GetUsage", { tenant: QUOTA_TENANT, window: "1h" });
     expect(admin.body.data.totals.calls).toBe(3);
+  });
+
+  it("meters a stream when it ends: its usage is recorded and its concurrency lease freed", async () => {
+    const stream = () =>
+      rt.post("RunPluginTool", { pkg: TOOLS_PACKAGE.name, version: TOOLS_PACKAGE.version, plugin: "Echo", tool: "count", input: { n: 3 }, cfg: { api_key: "abc" }, stream: true }, {
+        headers: { authorization: `Bearer ${tokens.get(STREAM_TENANT) ?? ""}` },
+      });
+    const first = await stream();
+    expect(first.status).toBe(200);
+    expect(parseSse(await first.text()).filter((e) => e.event !== "end").map((e) => e.data)).toEqual([0, 1, 2].map((i) => JSON.stringify({ data: { i }, error: null })));
+    type Usage = { totals: { calls: number; cpu_ms: number }; packages: { pkg: string; tools: { tool: string; calls: number }[] }[] };
+    const usage = async () => (await call<Usage>(STREAM_TENANT, "GetUsage", { window: "1m" })).body.data;
+    await until(async () => (await usage()).totals.calls === 1, "the stream's usage to be recorded");
+    expect((await usage()).packages).toEqual([expect.objectContaining({ pkg: TOOLS_PACKAGE.name, tools: [expect.objectContaining({ tool: "count", calls: 1 })] })]);
+    // concurrent: 1 — the next stream is admitted once the first one's lease is freed.
+    await until(async () => (await stream().then((r) => r.text().then(() => r.status))) === 200, "the lease to be freed");
+    const third = await stream();
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as Envelope).error).toMatchObject({ code: "QuotaExceeded", data: { quota: "calls", limit: 2 } });
   });
 });
