@@ -12,14 +12,19 @@ import { INSTALLED_FILES } from "./sandbox-api.ts";
 
 const CACHE_CAP = 1024;
 
+interface PluginSecrets {
+  configSchema: unknown;
+  fields: SecretField[];
+}
+
 interface Entry {
   pkg: string;
   version: string;
-  fields: Promise<Map<string, SecretField[]>>;
+  fields: Promise<Map<string, PluginSecrets>>;
 }
 
-async function readFields(dir: string): Promise<Map<string, SecretField[]>> {
-  const out = new Map<string, SecretField[]>();
+async function readFields(dir: string): Promise<Map<string, PluginSecrets>> {
+  const out = new Map<string, PluginSecrets>();
   let meta: { plugins?: unknown };
   try {
     meta = JSON.parse(await readFile(join(dir, INSTALLED_FILES.meta), "utf8")) as { plugins?: unknown };
@@ -28,7 +33,7 @@ async function readFields(dir: string): Promise<Map<string, SecretField[]>> {
   }
   if (!Array.isArray(meta.plugins)) return out;
   for (const plugin of meta.plugins as PluginMeta[]) {
-    if (typeof plugin?.name === "string") out.set(plugin.name, secretFieldsOf(plugin.config_schema));
+    if (typeof plugin?.name === "string") out.set(plugin.name, { configSchema: plugin.config_schema, fields: secretFieldsOf(plugin.config_schema) });
   }
   return out;
 }
@@ -49,13 +54,13 @@ export class CallSecretMinter {
     cfgJson: string,
     code: "InvalidConfig" | "PluginInvalidConfig",
   ): Promise<{ cfgJson: string; secrets: CallSecrets }> {
-    const fields = (await this.fieldsOf(target)).get(plugin) ?? [];
-    if (fields.length === 0) return { cfgJson, secrets: new CallSecrets([]) };
+    const found = (await this.fieldsOf(target)).get(plugin);
+    if (found === undefined || found.fields.length === 0) return { cfgJson, secrets: new CallSecrets([]) };
     if (!this.allowExposed) {
-      const exposed = fields.find((f) => f.exposed);
+      const exposed = found.fields.find((f) => f.exposed);
       if (exposed) throw exposedRefused(plugin, exposed);
     }
-    return CallSecrets.mint(cfgJson, fields, code);
+    return CallSecrets.mint(cfgJson, found.configSchema, code);
   }
 
   /** Forgets a package version's fields (it was dropped, and may be installed again). */
@@ -63,7 +68,7 @@ export class CallSecretMinter {
     for (const [dir, entry] of this.cache) if (entry.pkg === pkg && entry.version === version) this.cache.delete(dir);
   }
 
-  private fieldsOf(target: { pkg: string; version: string; dir: string }): Promise<Map<string, SecretField[]>> {
+  private fieldsOf(target: { pkg: string; version: string; dir: string }): Promise<Map<string, PluginSecrets>> {
     let entry = this.cache.get(target.dir);
     if (!entry) {
       entry = { pkg: target.pkg, version: target.version, fields: readFields(target.dir) };

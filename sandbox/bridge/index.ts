@@ -18,8 +18,8 @@ export type {
   GuardedResponse,
   HeaderList,
 } from "./guarded-fetch.ts";
-export { checkSecretFields, secretFieldsOf, PLACEHOLDER_MIN_LENGTH } from "./secret-fields.ts";
-export type { SecretField } from "./secret-fields.ts";
+export { checkSecretFields, mapSecretValues, secretFieldsOf, PLACEHOLDER_MIN_LENGTH } from "./secret-fields.ts";
+export type { SecretField, SecretReplacer } from "./secret-fields.ts";
 export { CallSecrets, PLACEHOLDER_PREFIX } from "./secret-placeholders.ts";
 export type { OutgoingRequest, SecretPair } from "./secret-placeholders.ts";
 export { signHmac } from "./hmac-signer.ts";

@@ -25,16 +25,29 @@ export interface SecretField {
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
+const MAX_DEPTH = 32;
 
-/** The schema itself and the branches of its anyOf/oneOf/allOf (`.nullable()` puts the mark in one). */
-function variants(schema: Json): Json[] {
-  const out = [schema];
+/** Follows a local `$ref` (`#/$defs/…`); anything else is the schema itself. */
+function deref(schema: Json, root: Json, depth: number): Json {
+  const ref = schema.$ref;
+  if (typeof ref !== "string" || !ref.startsWith("#/") || depth > MAX_DEPTH) return schema;
+  let node: unknown = root;
+  for (const part of ref.slice(2).split("/")) node = isObject(node) ? node[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+  return isObject(node) ? deref(node, root, depth + 1) : schema;
+}
+
+/** The schema and every branch a value at this spot is checked against (`.nullable()` puts the mark in one). */
+function branches(schema: Json, root: Json, depth: number): Json[] {
+  const node = deref(schema, root, depth);
+  const out = [node];
   for (const key of ["anyOf", "oneOf", "allOf"]) {
-    const list = schema[key];
-    if (Array.isArray(list)) for (const branch of list) if (isObject(branch)) out.push(...variants(branch));
+    const list = node[key];
+    if (Array.isArray(list) && depth < MAX_DEPTH) for (const b of list) if (isObject(b)) out.push(...branches(b, root, depth + 1));
   }
   return out;
 }
+
+const secretNode = (nodes: Json[]): Json | undefined => nodes.find((n) => n["x-hiagent-secret"] === true);
 
 function fieldOf(path: string[], marked: Json): SecretField {
   const exposed = marked["x-hiagent-secret-exposed"] === true;
@@ -50,26 +63,62 @@ function fieldOf(path: string[], marked: Json): SecretField {
   return { path, exposed, minLength, maxLength, unfit };
 }
 
-function collect(schema: unknown, path: string[], out: SecretField[], depth: number): void {
-  if (!isObject(schema) || depth > 32) return;
-  for (const variant of variants(schema)) {
-    if (variant["x-hiagent-secret"] === true) {
-      out.push(fieldOf(path, variant));
-      return;
-    }
+/** Each secret node of the schema, with the path to it (`*` for array items and map values). */
+function collect(schema: unknown, root: Json, path: string[], out: SecretField[], depth: number): void {
+  if (!isObject(schema) || depth > MAX_DEPTH) return;
+  const nodes = branches(schema, root, depth);
+  const marked = secretNode(nodes);
+  if (marked !== undefined) {
+    out.push(fieldOf(path, marked));
+    return;
   }
-  for (const variant of variants(schema)) {
-    const props = variant.properties;
-    if (!isObject(props)) continue;
-    for (const [name, sub] of Object.entries(props)) collect(sub, [...path, name], out, depth + 1);
+  for (const node of nodes) {
+    if (isObject(node.properties)) for (const [name, sub] of Object.entries(node.properties)) collect(sub, root, [...path, name], out, depth + 1);
+    if (isObject(node.additionalProperties)) collect(node.additionalProperties, root, [...path, "*"], out, depth + 1);
+    if (isObject(node.items)) collect(node.items, root, [...path, "*"], out, depth + 1);
   }
 }
 
 /** The secret fields of a config schema (JSON Schema as describePlugin writes it). */
 export function secretFieldsOf(configSchema: unknown): SecretField[] {
   const out: SecretField[] = [];
-  collect(configSchema, [], out, 0);
+  if (isObject(configSchema)) collect(configSchema, configSchema, [], out, 0);
   return out.filter((f) => f.path.length > 0);
+}
+
+function mapValue(value: unknown, schema: Json | null, root: Json, path: string[], depth: number, replace: SecretReplacer): unknown {
+  if (schema === null || depth > 2 * MAX_DEPTH || value === null || value === undefined) return value;
+  const nodes = branches(schema, root, depth);
+  const marked = secretNode(nodes);
+  if (marked !== undefined) return replace(value, fieldOf(path, marked));
+  if (Array.isArray(value)) {
+    const items = nodes.map((n) => (isObject(n.items) ? n.items : null)).find((s) => s !== null) ?? null;
+    return value.map((v, i) => mapValue(v, items, root, [...path, String(i)], depth + 1, replace));
+  }
+  if (typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    // Every branch's schema for this key counts: a secret in any of them makes it secret.
+    const fields = nodes
+      .map((n) => (isObject(n.properties) && isObject(n.properties[key]) ? n.properties[key] : isObject(n.additionalProperties) ? n.additionalProperties : null))
+      .filter((f): f is Json => f !== null);
+    out[key] = mapValue(v, fields.length === 0 ? null : { anyOf: fields }, root, [...path, key], depth + 1, replace);
+  }
+  return out;
+}
+
+/** What takes a secret's place: given its value and its field (path as found in the value). */
+export type SecretReplacer = (value: unknown, field: SecretField) => unknown;
+
+/**
+ * A copy of `cfg` with the value of every field its schema marks secret passed through
+ * `replace` (the one walk over a config by its schema: placeholders for a call,
+ * `[redacted]` for a stored config's answers). Follows `properties`,
+ * `additionalProperties`, `items`, `anyOf`/`oneOf`/`allOf` and local `$ref`s.
+ */
+export function mapSecretValues(cfg: unknown, configSchema: unknown, replace: SecretReplacer): unknown {
+  if (!isObject(configSchema)) return cfg;
+  return mapValue(cfg, configSchema, configSchema, [], 0, replace);
 }
 
 const fieldName = (f: SecretField): string => f.path.join(".");

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { RuntimeError } from "../errors.ts";
 import type { GuardedBody, GuardedResponse } from "./guarded-fetch.ts";
-import { checkSecretValue, PLACEHOLDER_MIN_LENGTH, type SecretField } from "./secret-fields.ts";
+import { checkSecretValue, mapSecretValues, PLACEHOLDER_MIN_LENGTH } from "./secret-fields.ts";
 
 export const PLACEHOLDER_PREFIX = "hsp_";
 /** Shorter real values are not scrubbed from responses: they would match ordinary text. */
@@ -57,14 +57,12 @@ export class CallSecrets {
   }
 
   /**
-   * Replaces each secret field's string value in `cfgJson` by a fresh placeholder.
-   * A value outside the field's length limits is refused with `code`, naming the
-   * field and never the value. Values that are not strings are left for the
-   * plugin's schema to refuse.
+   * Replaces each secret field's string value in `cfgJson` (found by the plugin's
+   * config schema) by a fresh placeholder. A value outside the field's length limits
+   * is refused with `code`, naming the field and never the value. Exposed fields and
+   * values that are not strings are left as they are (the plugin's schema refuses the latter).
    */
-  static mint(cfgJson: string, fields: readonly SecretField[], code: "InvalidConfig" | "PluginInvalidConfig"): { cfgJson: string; secrets: CallSecrets } {
-    const hidden = fields.filter((f) => !f.exposed);
-    if (hidden.length === 0) return { cfgJson, secrets: new CallSecrets([]) };
+  static mint(cfgJson: string, configSchema: unknown, code: "InvalidConfig" | "PluginInvalidConfig"): { cfgJson: string; secrets: CallSecrets } {
     let cfg: unknown;
     try {
       cfg = JSON.parse(cfgJson);
@@ -72,21 +70,16 @@ export class CallSecrets {
       return { cfgJson, secrets: new CallSecrets([]) };
     }
     const pairs: SecretPair[] = [];
-    for (const field of hidden) {
-      let holder: unknown = cfg;
-      for (const key of field.path.slice(0, -1)) holder = holder !== null && typeof holder === "object" && Object.hasOwn(holder, key) ? (holder as Record<string, unknown>)[key] : undefined;
-      const last = field.path[field.path.length - 1]!;
-      if (holder === null || typeof holder !== "object" || Array.isArray(holder) || !Object.hasOwn(holder, last)) continue;
-      const value = (holder as Record<string, unknown>)[last];
-      if (typeof value !== "string") continue;
+    const hidden = mapSecretValues(cfg, configSchema, (value, field) => {
+      if (field.exposed || typeof value !== "string") return value;
       const problem = checkSecretValue(field, value);
       // `stage: "schema"` as the isolate marks a validate refused by the config schema.
       if (problem !== null) throw new RuntimeError(code, problem, { data: { issues: [{ path: field.path, message: problem }], ...(code === "PluginInvalidConfig" ? { stage: "schema" } : {}) } });
       const placeholder = mintPlaceholder(Math.max(PLACEHOLDER_MIN_LENGTH, field.minLength));
-      (holder as Record<string, unknown>)[last] = placeholder;
       pairs.push([placeholder, value]);
-    }
-    return pairs.length === 0 ? { cfgJson, secrets: new CallSecrets([]) } : { cfgJson: JSON.stringify(cfg), secrets: new CallSecrets(pairs) };
+      return placeholder;
+    });
+    return pairs.length === 0 ? { cfgJson, secrets: new CallSecrets([]) } : { cfgJson: JSON.stringify(hidden), secrets: new CallSecrets(pairs) };
   }
 
   /** Whether any placeholder of the call appears in the request. */

@@ -31,6 +31,12 @@ describe("secretFieldsOf", () => {
       { path: ["b", "c"], exposed: true, min: 0, max: null },
     ]);
     expect(secretFieldsOf(null)).toEqual([]);
+    const nested = secretFieldsOf({
+      type: "object",
+      properties: { m: { type: "object", additionalProperties: { $ref: "#/$defs/s" } }, l: { type: "array", items: { type: "string", pattern: "x", "x-hiagent-secret": true } } },
+      $defs: { s: { type: "string", "x-hiagent-secret": true } },
+    });
+    expect(nested.map((f) => [f.path.join("."), f.unfit])).toEqual([["m.*", null], ["l.*", expect.stringMatching(/pattern/)]]);
   });
 });
 

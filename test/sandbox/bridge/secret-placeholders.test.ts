@@ -3,7 +3,6 @@
 // back (also when a value straddles two body chunks), and HMAC keys.
 import { describe, expect, it } from "vitest";
 import { CallSecrets, PLACEHOLDER_PREFIX } from "../../../sandbox/bridge/secret-placeholders.ts";
-import { secretFieldsOf } from "../../../sandbox/bridge/secret-fields.ts";
 
 const schema = {
   type: "object",
@@ -15,11 +14,10 @@ const schema = {
     region: { type: "string" },
   },
 };
-const fields = secretFieldsOf(schema);
 const REAL = 'k/e+y"&1234';
 
 function minted(cfg: object) {
-  return CallSecrets.mint(JSON.stringify(cfg), fields, "InvalidConfig");
+  return CallSecrets.mint(JSON.stringify(cfg), schema, "InvalidConfig");
 }
 
 describe("CallSecrets.mint", () => {
@@ -36,9 +34,21 @@ describe("CallSecrets.mint", () => {
     expect(minted({ key: REAL }).cfgJson).not.toBe(minted({ key: REAL }).cfgJson);
   });
 
+  it("finds secrets in maps, arrays and $refs, by the value's shape", () => {
+    const mapped = {
+      type: "object",
+      properties: { keys: { type: "object", additionalProperties: { type: "string", "x-hiagent-secret": true } }, list: { type: "array", items: { $ref: "#/$defs/k" } } },
+      $defs: { k: { type: "string", "x-hiagent-secret": true } },
+    };
+    const { cfgJson, secrets } = CallSecrets.mint(JSON.stringify({ keys: { a: "value-a-1", b: "value-b-1" }, list: ["value-c-1"] }), mapped, "InvalidConfig");
+    const cfg = JSON.parse(cfgJson) as { keys: Record<string, string>; list: string[] };
+    expect([cfg.keys.a, cfg.keys.b, cfg.list[0]].every((v) => v?.startsWith(PLACEHOLDER_PREFIX))).toBe(true);
+    expect(secrets.pairs.map(([, v]) => v)).toEqual(["value-a-1", "value-b-1", "value-c-1"]);
+  });
+
   it("refuses a value outside the field's limits without showing it, and leaves non-strings to the plugin's schema", () => {
     expect(() => minted({ key: "ab" })).toThrow(expect.objectContaining({ code: "InvalidConfig", message: expect.stringMatching(/key: too short, expected at least 3/) }));
-    expect(() => CallSecrets.mint('{"key":"ab"}', fields, "PluginInvalidConfig")).toThrow(expect.objectContaining({ code: "PluginInvalidConfig" }));
+    expect(() => CallSecrets.mint('{"key":"ab"}', schema, "PluginInvalidConfig")).toThrow(expect.objectContaining({ code: "PluginInvalidConfig" }));
     expect(minted({ key: 12345 }).cfgJson).toBe('{"key":12345}');
     expect(minted({}).secrets.size).toBe(0);
   });
