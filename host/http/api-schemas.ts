@@ -14,10 +14,21 @@ const labels = z.record(z.string(), z.string());
 
 // ---- metadata -------------------------------------------------------------------
 
+export const ToolAnnotationsSchema = z
+  .object({
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional(),
+  })
+  .openapi("ToolAnnotations", { description: "Hints about what the tool does (MCP tool annotations); never enforced" });
+
 export const ToolMetaSchema = z
   .object({
     name: z.string(),
+    title: z.string().optional().openapi({ description: "A display name, when the tool sets one" }),
     description: z.string(),
+    annotations: ToolAnnotationsSchema.optional(),
     labels,
     input_schema: jsonSchema,
     output_schema: jsonSchema,
