@@ -33,7 +33,12 @@ export interface ToolCall extends IsolateTarget {
   requestId?: string;
   /** Aborting it (client gone) aborts the tool and frees its slot. */
   signal?: AbortSignal;
+  /** Receives the plugin's own `ctx.log` lines of this call, besides the host log. */
+  onLog?: PluginLogSink;
 }
+
+/** Where a call's plugin log lines go (level as the plugin wrote it, text capped by the sandbox). */
+export type PluginLogSink = (level: "debug" | "info" | "warn" | "error", msg: string) => void;
 
 export interface ValidateCall extends IsolateTarget {
   plugin: string;
@@ -91,6 +96,8 @@ export interface SandboxProcessHealth {
   pid: number | null;
   state: "ok" | "starting" | "down";
   engine: SandboxEngine | null;
+  /** The OS sandbox layers in force around the process, and those missing (with why). */
+  os_sandbox: { mode: "auto" | "required" | "off"; layers: string[]; missing: { layer: string; reason: string }[] };
   warm_isolates: number;
   in_flight: number;
   restarts: number;

@@ -7,7 +7,8 @@
 import { sep } from "node:path";
 import type { IsolateTarget, PackageTarget } from "../sandbox-api.ts";
 import type { SandboxOptions } from "../options.ts";
-import { InstalledFilesCache, type InstalledFiles } from "./installed-files.ts";
+import { readInstalled, readSourceMap } from "../package-files.ts";
+import { InstalledFilesCache, type PackageFileSource, type VerifiedFiles } from "./installed-files.ts";
 import { PackageSpares } from "./package-spares.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
 
@@ -61,7 +62,7 @@ export class IsolateCache {
   private readonly entries = new Map<string, WarmIsolate>();
   private readonly loading = new Map<string, Promise<WarmIsolate>>();
   private spare: Promise<PluginIsolate> | null = null;
-  private readonly installed = new InstalledFilesCache(64);
+  private readonly installed: InstalledFilesCache;
   private readonly packageSpares: PackageSpares;
   private compacting = false;
 
@@ -74,7 +75,10 @@ export class IsolateCache {
     packageSpareCap = 0,
     /** Compacts an isolate's heap (spares before they are handed out; idle isolates). */
     private readonly compact: (isolate: PluginIsolate) => Promise<void> = async () => {},
+    /** Where package files come from: the host, in a sandbox child; the disk, in unit tests. */
+    files: PackageFileSource = { installed: readInstalled, sourceMap: readSourceMap },
   ) {
+    this.installed = new InstalledFilesCache(64, files);
     this.packageSpares = new PackageSpares(packageSpareCap, (target) => this.makePackageSpare(target));
   }
 
@@ -196,7 +200,7 @@ export class IsolateCache {
    * Loads the files into the isolate. A refused code cache is replaced, the first time,
    * by one V8 makes from the verified bundle (kept in memory, never written back).
    */
-  private async loadFiles(isolate: PluginIsolate, files: InstalledFiles): Promise<boolean> {
+  private async loadFiles(isolate: PluginIsolate, files: VerifiedFiles): Promise<boolean> {
     const rebuild = files.cache === null && files.cacheRefused;
     const produced = await this.loadBundle(isolate, files.code, files.cache, rebuild);
     if (rebuild && produced !== null) {
