@@ -17,7 +17,8 @@ export interface InstalledPackageRef {
 }
 
 export interface PackageCatalog {
-  readMetadata(source: PackageSourceRef): Promise<PackageSummary>;
+  /** `tenant`: who asks, for the per-tenant build cap. */
+  readMetadata(source: PackageSourceRef, options?: { tenant?: string }): Promise<PackageSummary>;
   /** Installed packages; a version whose artifacts fail verification carries `broken`. */
   list(): Promise<PackageMeta[]>;
   /** The installed version, or null; an `InvalidPackage` error when its artifacts fail verification. */
