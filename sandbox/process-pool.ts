@@ -19,6 +19,7 @@ import type {
   ValidateCall,
 } from "./sandbox-api.ts";
 import { checkSecretFields } from "./bridge/secret-fields.ts";
+import type { CallSecrets } from "./bridge/secret-placeholders.ts";
 import { CallSecretMinter } from "./call-secrets.ts";
 import { buildChildEntry, buildPrelude } from "./sandbox-build.ts";
 import { SandboxProcess } from "./sandbox-process.ts";
@@ -95,10 +96,10 @@ export class SandboxProcessPool implements Sandbox {
     return this.processes[hashKey(`${call.tenant}\u0000${call.pkg}\u0000${call.version}`) % this.processes.length]!;
   }
 
-  /** The call as the child gets it: its cfg's secrets replaced by placeholders. */
-  private async callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): Promise<ParentMessage> {
+  /** The call as the child gets it (its cfg's secrets replaced by placeholders), and the secrets. */
+  private async callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): Promise<{ message: ParentMessage; secrets: CallSecrets }> {
     const { cfgJson, secrets } = await this.secrets.mint(call, call.plugin, call.cfgJson, kind === "validate" ? "PluginInvalidConfig" : "InvalidConfig");
-    return {
+    const message: ParentMessage = {
       t: "call",
       id,
       kind,
@@ -110,13 +111,14 @@ export class SandboxProcessPool implements Sandbox {
       requestId: call.requestId ?? randomUUID(),
       ...(secrets.size > 0 ? { secrets: [...secrets.pairs] } : {}),
     };
+    return { message, secrets };
   }
 
   /** A request/response call (tool or validate) under the tenant gate. */
   private async exchange(kind: "tool" | "validate", call: ToolCall | ValidateCall): Promise<ToolResult> {
     await this.start();
     const id = this.nextId++;
-    const message = await this.callMessage(id, kind, call);
+    const { message, secrets } = await this.callMessage(id, kind, call);
     const release = await this.gate.enter(call.tenant, call.signal);
     try {
       const proc = this.pick(call);
@@ -130,6 +132,7 @@ export class SandboxProcessPool implements Sandbox {
         const done = () => call.signal?.removeEventListener("abort", onAbort);
         proc
           .request(id, message, {
+            secrets,
             onMessage: (msg) => {
               if (msg.t === "result") {
                 done();
@@ -185,11 +188,12 @@ export class SandboxProcessPool implements Sandbox {
     call.signal?.addEventListener("abort", () => stream.cancel(), { once: true });
     (async () => {
       await this.start();
-      const message = await this.callMessage(id, "stream", call);
+      const { message, secrets } = await this.callMessage(id, "stream", call);
       release = await this.gate.enter(call.tenant, call.signal);
       if (stream.closed) return finish();
       proc = this.pick(call);
       await proc.request(id, message, {
+        secrets,
         onMessage: (msg: ChildMessage) => {
           if (msg.t === "chunk") {
             stream.push(msg.json);

@@ -20,7 +20,7 @@ export type ParentMessage =
       cfgJson: string;
       /** The client's request id: a log label only; the child mints the call's identity. */
       requestId: string;
-      /** [placeholder, real value] of each secret, for the fetch bridge and HMAC signing of this process. */
+      /** [placeholder, real value] of each secret, for the fetch bridge of this process. */
       secrets?: [string, string][];
     }
   | { t: "cancel"; id: number; reason: "client" | "timeout" }
@@ -28,7 +28,9 @@ export type ParentMessage =
   | { t: "inspect"; id: number; pkg: string; version: string; code: string }
   | { t: "drop"; id: number; pkg: string; version: string }
   | { t: "prepare"; target: PackageTarget }
-  | { t: "stats"; id: number };
+  | { t: "stats"; id: number }
+  // The HMAC the child asked for (`sid`), as the MAC's latin1 bytes or an error body's JSON.
+  | { t: "signed"; sid: number; ok: boolean; payload: string };
 
 export type ChildMessage =
   | { t: "ready"; pid: number; engine: SandboxEngine }
@@ -39,6 +41,8 @@ export type ChildMessage =
   | { t: "inspected"; id: number; plugins: PluginMeta[]; codeCache: string | null }
   | { t: "done"; id: number }
   | { t: "stats"; id: number; warm: number; inFlight: number }
+  // An HMAC for call `id` ({hash, key, data} as latin1 text): signed by the host with the call's secrets.
+  | { t: "sign"; id: number; sid: number; payload: string }
   | {
       t: "log";
       level: LogLevel;

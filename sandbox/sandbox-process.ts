@@ -2,6 +2,8 @@
 // it, turns its death into errors for exactly those requests (ToolMemoryLimit when it
 // died of memory, Internal otherwise), and restarts it with backoff.
 import { fork, type ChildProcess } from "node:child_process";
+import { signHmac, type HmacRequest } from "./bridge/hmac-signer.ts";
+import type { CallSecrets } from "./bridge/secret-placeholders.ts";
 import { RuntimeError } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
 import { MessageBatcher } from "./message-batcher.ts";
@@ -9,6 +11,8 @@ import { FATAL_MARKER, type ChildMessage, type LogLevel, type ParentMessage } fr
 import type { SandboxProcessHealth } from "./sandbox-api.ts";
 
 export interface InFlight {
+  /** The call's secrets: the child's HMAC requests are signed here with them. */
+  secrets?: CallSecrets;
   onMessage(msg: ChildMessage): boolean; // true when the request is complete
   onDeath(err: RuntimeError): void;
   /** The plugin's own log lines of this call (they go to the host log as well). */
@@ -122,6 +126,10 @@ export class SandboxProcess {
     }
     if (msg.t === "ready") return;
     const handler = this.inFlight.get(msg.id);
+    if (msg.t === "sign") {
+      this.notify(signed(msg, handler?.secrets ?? null));
+      return;
+    }
     if (!handler) return;
     if (handler.onMessage(msg)) this.inFlight.delete(msg.id);
     if (msg.t === "result" || msg.t === "error" || msg.t === "end") this.crashStreak = 0;
@@ -164,5 +172,20 @@ export class SandboxProcess {
   /** For tests and chaos drills: kill the process as the OS would. */
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
     this.child?.kill(signal);
+  }
+}
+
+/** The answer to a child's HMAC request, signed in this process with the call's secrets. */
+function signed(msg: Extract<ChildMessage, { t: "sign" }>, secrets: CallSecrets | null): ParentMessage {
+  try {
+    let req: HmacRequest;
+    try {
+      req = JSON.parse(msg.payload) as HmacRequest;
+    } catch {
+      throw new RuntimeError("ToolError", "malformed HMAC request");
+    }
+    return { t: "signed", sid: msg.sid, ok: true, payload: signHmac(req, secrets) };
+  } catch (err) {
+    return { t: "signed", sid: msg.sid, ok: false, payload: JSON.stringify(RuntimeError.from(err, "ToolError").toBody()) };
   }
 }

@@ -3,7 +3,6 @@
 // a `settle` entry under the call's remaining time budget.
 import { RuntimeError } from "../errors.ts";
 import type { FetchBridge } from "../bridge/fetch-bridge.ts";
-import { signHmac, type HmacRequest } from "../bridge/hmac-signer.ts";
 import type { CallState } from "./call-state.ts";
 
 const BODY_CHUNK = 256 * 1024;
@@ -22,6 +21,8 @@ export class HostOps {
   constructor(
     private readonly fetchBridge: FetchBridge,
     private readonly originsOf: (call: CallState) => readonly string[],
+    /** Asks the host process for an HMAC (it holds the call's secrets); resolves with the MAC's latin1 bytes. */
+    private readonly sign: (call: CallState, payload: string) => Promise<string>,
   ) {}
 
   /** Hands a result back into the isolate, unless the call is over. */
@@ -115,16 +116,13 @@ export class HostOps {
     return id;
   }
 
-  /** HMAC of `{hash, key, data}` (latin1 bytes), settled as the MAC's latin1 bytes. */
+  /** HMAC of `{hash, key, data}` (latin1 bytes), computed by the host; settled as the MAC's latin1 bytes. */
   private hmac(call: CallState, payload: string): string {
     const id = newOpId();
-    queueMicrotask(() => {
-      try {
-        this.settle(call, id, true, signHmac(JSON.parse(payload) as HmacRequest, call.secrets));
-      } catch (err) {
-        this.settle(call, id, false, errorJson(err instanceof SyntaxError ? new RuntimeError("ToolError", "malformed HMAC request") : err));
-      }
-    });
+    this.sign(call, payload).then(
+      (mac) => this.settle(call, id, true, mac),
+      (err: unknown) => this.settle(call, id, false, errorJson(err)),
+    );
     return id;
   }
 

@@ -2,7 +2,7 @@
 // call's time limit with a watchdog that disposes the isolate (SPEC §9.4), relays
 // stream chunks with credit-based backpressure, and answers inspect/drop/stats.
 import { randomBytes } from "node:crypto";
-import { RuntimeError } from "../errors.ts";
+import { RuntimeError, type ErrorBody } from "../errors.ts";
 import { FetchBridge } from "../bridge/fetch-bridge.ts";
 import { CallSecrets } from "../bridge/secret-placeholders.ts";
 import type { SandboxOptions } from "../options.ts";
@@ -29,6 +29,8 @@ export class SandboxChild {
   private readonly ops: HostOps;
   private readonly origins = new WeakMap<CallState, readonly string[]>();
   private readonly hooks: IsolateHooks;
+  private readonly signs = new Map<number, { resolve(mac: string): void; reject(err: RuntimeError): void }>();
+  private nextSign = 1;
   private watchdog: NodeJS.Timeout | null = null;
   private compactor: NodeJS.Timeout | null = null;
 
@@ -40,7 +42,11 @@ export class SandboxChild {
   ) {
     this.prelude = new PreludeSource(preludeCode);
     this.fetchBridge = new FetchBridge(options.fetch);
-    this.ops = new HostOps(this.fetchBridge, (call) => this.origins.get(call) ?? []);
+    this.ops = new HostOps(
+      this.fetchBridge,
+      (call) => this.origins.get(call) ?? [],
+      (call, payload) => this.sign(call, payload),
+    );
     this.hooks = {
       op: (kind, callId, payload) => {
         const call = this.calls.get(callId);
@@ -105,9 +111,26 @@ export class SandboxChild {
       case "stats":
         this.send({ t: "stats", id: msg.id, warm: this.cache.size, inFlight: this.byId.size });
         return;
+      case "signed": {
+        const waiter = this.signs.get(msg.sid);
+        this.signs.delete(msg.sid);
+        if (!waiter) return;
+        if (msg.ok) waiter.resolve(msg.payload);
+        else waiter.reject(RuntimeError.fromBody(JSON.parse(msg.payload) as ErrorBody));
+        return;
+      }
       case "init":
         return;
     }
+  }
+
+  /** Asks the host process for an HMAC of the call: the call's secrets stay there. */
+  private sign(call: CallState, payload: string): Promise<string> {
+    const sid = this.nextSign++;
+    return new Promise<string>((resolve, reject) => {
+      this.signs.set(sid, { resolve, reject });
+      this.send({ t: "sign", id: call.id, sid, payload });
+    });
   }
 
   /** Evaluates a bundle in an isolate, with a load pseudo-call owning its timers and logs. */
