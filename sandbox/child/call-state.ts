@@ -5,8 +5,7 @@
 // isolate names the call by) is minted here, never taken from a client: the client's
 // request id is only the `requestId` label its log lines carry.
 import { randomUUID } from "node:crypto";
-import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
-import type { CallSecrets } from "../bridge/secret-placeholders.ts";
+import type { RelayedResponse } from "./host-link.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
 import type { CallUsage, IsolateTarget } from "../sandbox-api.ts";
@@ -67,8 +66,6 @@ export class CallState {
   ended = false;
   timedOut = false;
   canceled = false;
-  /** The real values behind the call's placeholders (null: the call has no secrets). */
-  secrets: CallSecrets | null = null;
   /** What the watchdog does when the deadline passes (set by the runner). */
   onDeadline: (() => void) | null = null;
   /** Called with each refused fetch, for the call's log. */
@@ -100,7 +97,7 @@ export class CallState {
   }
 
   /** Follows one fetch of the call, to report it through `onFetch` when the call ends. */
-  watchFetch(payload: string, response: Promise<GuardedResponse>): void {
+  watchFetch(payload: string, response: Promise<RelayedResponse>): void {
     if (this.onFetch === undefined) return;
     this.watchedFetches.push(
       response.then(

@@ -2,14 +2,13 @@
 // call's time limit with a watchdog that disposes the isolate (SPEC §9.4), relays
 // stream chunks with credit-based backpressure, and answers inspect/drop/stats.
 import { randomBytes } from "node:crypto";
-import { RuntimeError, type ErrorBody } from "../errors.ts";
-import { FetchBridge } from "../bridge/fetch-bridge.ts";
-import { CallSecrets } from "../bridge/secret-placeholders.ts";
+import { RuntimeError } from "../errors.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { ChildMessage, LogLevel, ParentMessage } from "../protocol.ts";
 import type { CallUsage } from "../sandbox-api.ts";
 import { firstLocation } from "../source-map/stack-mapper.ts";
 import { CallState } from "./call-state.ts";
+import { HostLink } from "./host-link.ts";
 import { HostOps } from "./host-ops.ts";
 import { IsolateCache, tenantIsolateCap, type WarmIsolate } from "./isolate-cache.ts";
 import { errorFromIsolate, errorFromIvm, PluginIsolate, PreludeSource, type IsolateHooks } from "./plugin-isolate.ts";
@@ -25,12 +24,10 @@ export class SandboxChild {
   private readonly byId = new Map<number, CallState>();
   private readonly cache: IsolateCache;
   private readonly prelude: PreludeSource;
-  private readonly fetchBridge: FetchBridge;
+  private readonly link: HostLink;
   private readonly ops: HostOps;
-  private readonly origins = new WeakMap<CallState, readonly string[]>();
   private readonly hooks: IsolateHooks;
-  private readonly signs = new Map<number, { resolve(mac: string): void; reject(err: RuntimeError): void }>();
-  private nextSign = 1;
+  private loads = 1;
   private watchdog: NodeJS.Timeout | null = null;
   private compactor: NodeJS.Timeout | null = null;
 
@@ -41,12 +38,8 @@ export class SandboxChild {
     private readonly send: (msg: ChildMessage) => void,
   ) {
     this.prelude = new PreludeSource(preludeCode);
-    this.fetchBridge = new FetchBridge(options.fetch);
-    this.ops = new HostOps(
-      this.fetchBridge,
-      (call) => this.origins.get(call) ?? [],
-      (call, payload) => this.sign(call, payload),
-    );
+    this.link = new HostLink(send);
+    this.ops = new HostOps(this.link);
     this.hooks = {
       op: (kind, callId, payload) => {
         const call = this.calls.get(callId);
@@ -68,6 +61,7 @@ export class SandboxChild {
       tenantIsolateCap(options),
       options.package_spares,
       (isolate) => isolate.compact(5_000),
+      this.link,
     );
   }
 
@@ -88,6 +82,7 @@ export class SandboxChild {
   }
 
   handle(msg: ParentMessage): void {
+    if (this.link.handle(msg)) return;
     switch (msg.t) {
       case "call":
         void this.runCall(msg);
@@ -111,32 +106,16 @@ export class SandboxChild {
       case "stats":
         this.send({ t: "stats", id: msg.id, warm: this.cache.size, inFlight: this.byId.size });
         return;
-      case "signed": {
-        const waiter = this.signs.get(msg.sid);
-        this.signs.delete(msg.sid);
-        if (!waiter) return;
-        if (msg.ok) waiter.resolve(msg.payload);
-        else waiter.reject(RuntimeError.fromBody(JSON.parse(msg.payload) as ErrorBody));
-        return;
-      }
       case "init":
         return;
     }
   }
 
-  /** Asks the host process for an HMAC of the call: the call's secrets stay there. */
-  private sign(call: CallState, payload: string): Promise<string> {
-    const sid = this.nextSign++;
-    return new Promise<string>((resolve, reject) => {
-      this.signs.set(sid, { resolve, reject });
-      this.send({ t: "sign", id: call.id, sid, payload });
-    });
-  }
-
   /** Evaluates a bundle in an isolate, with a load pseudo-call owning its timers and logs. */
   private async loadBundle(isolate: PluginIsolate, code: string, codeCache: Buffer | null, produceCache: boolean): Promise<Buffer | null> {
     const target = { tenant: "", pkg: "", version: "", dir: "" };
-    const call = new CallState(-1, "load", "load", target, "", "", isolate, this.options.timeout_ms);
+    // Negative ids, one per load, so the host's per-call fetch cap counts each load apart.
+    const call = new CallState(-this.loads++, "load", "load", target, "", "", isolate, this.options.timeout_ms);
     this.calls.set(call.callId, call);
     try {
       return await isolate.load(code, { cachedData: codeCache, produceCache, maxBytes: this.options.max_payload_bytes, timeoutMs: this.options.timeout_ms });
@@ -174,10 +153,8 @@ export class SandboxChild {
       return;
     }
     const call = new CallState(msg.id, msg.requestId, msg.kind, msg.target, msg.plugin, msg.tool, warm.isolate, this.options.timeout_ms);
-    if (msg.secrets !== undefined && msg.secrets.length > 0) call.secrets = new CallSecrets(msg.secrets);
     call.onFetchDenied = (err) => this.log("warn", `fetch refused: ${err.message}`, call);
     call.onFetch = (report) => this.log("info", "plugin fetch", call, { source: "fetch", ...report });
-    this.origins.set(call, warm.fetchOrigins);
     this.calls.set(call.callId, call);
     this.byId.set(call.id, call);
     call.onDeadline = () => this.timeout(call, warm);
@@ -301,6 +278,6 @@ export class SandboxChild {
     if (this.compactor) clearInterval(this.compactor);
     for (const call of this.calls.values()) call.end();
     await this.cache.close();
-    await this.fetchBridge.close();
+    this.link.close();
   }
 }
