@@ -46,7 +46,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
   if (deps.metrics !== undefined) mountMetricsRoute(app, deps.metrics.registry, deps.metrics.access);
-  mountMcp(app, { packages: deps.packages, tools: deps.tools, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
+  mountMcp(app, { packages: deps.packages, tools: deps.tools, channels: deps.channels, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
 
   let openapi: string | undefined;
   app.get("/openapi.json", (c) => {
