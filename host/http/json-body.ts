@@ -1,9 +1,11 @@
 // Reads a request body as JSON whatever its Content-Type (HiAgent's own `curl -d`
 // examples send form-encoded JSON text). The size cap holds before anything is
 // buffered past it: a declared Content-Length over the cap is refused unread, and
-// the bytes are counted as they arrive otherwise.
+// the bytes are counted as they arrive otherwise. Its depth and key count are checked
+// on the text before it is parsed (json-limits.ts).
 import { IncomingMessage } from "node:http";
 import { RuntimeError } from "../../sandbox/errors.ts";
+import { checkJsonShape } from "./json-limits.ts";
 
 export async function readJsonBody(from: IncomingMessage | Request, maxBytes: number): Promise<unknown> {
   const declared = from instanceof IncomingMessage ? from.headers["content-length"] : from.headers.get("content-length");
@@ -18,6 +20,7 @@ export async function readJsonBody(from: IncomingMessage | Request, maxBytes: nu
   }
   // An empty body is `{}`, so body-less calls (ListPackages) work as they did with HiAgent.
   if (text.trim() === "") return {};
+  checkJsonShape(text);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
