@@ -10,13 +10,14 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import { isIP } from "node:net";
+import path from "node:path";
 import { createSandbox } from "../sandbox/index.ts";
 import { ToolRunner } from "./tools/index.ts";
 import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -72,7 +73,15 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     closers.push(() => sandbox.close());
     await sandbox.start();
 
-    const managerOptions = managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) });
+    // Uploaded zips are read by the install job; with Redis that job runs on a worker,
+    // which cannot see this node's files, so uploads are taken only without Redis.
+    const uploads = config.redis === undefined
+      ? new UploadStore({ dir: path.join(config.extensions_dir, ".uploads"), keepMs: config.jobs.keep_finished_seconds * 1000 })
+      : undefined;
+    const managerOptions: PackageManagerOptions = {
+      ...managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) }),
+      ...(uploads === undefined ? {} : { uploads }),
+    };
     const composed = usesSharedStorage(config)
       ? await composeShared(config, managerOptions, logger, closers)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);
@@ -83,6 +92,8 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       sandbox,
       tools: new ToolRunner({ packages: composed.packages, sandbox }),
       storageHealth: composed.storageHealth,
+      uploads,
+      maxPackageBytes: config.package.max_package_bytes,
       logger,
       maxBodyBytes: config.server.max_body_bytes,
     };

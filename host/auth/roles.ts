@@ -19,6 +19,7 @@ const INVOKE_OPERATIONS: ReadonlySet<string> = new Set([
   "RunPluginToolAdapterRuntime",
   "ListPackages",
   "ReadPackageMetadata",
+  "PluginIcon",
   "Health",
 ]);
 

@@ -3,6 +3,7 @@
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import type { JobQueue } from "../jobs/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { UploadStore } from "../package/index.ts";
 import type { ToolRunner } from "../tools/index.ts";
 import type { PackageCatalog } from "./package-catalog.ts";
 
@@ -19,6 +20,10 @@ export interface ApiDeps {
   tools: ToolRunner;
   /** The state of package storage, for /v1/health. */
   storageHealth(): Promise<ComponentHealth>;
+  /** Where UploadPackage keeps zips; undefined where install jobs run on other machines (Redis workers). */
+  uploads: UploadStore | undefined;
+  /** `package.max_package_bytes`: the cap of an uploaded zip. */
+  maxPackageBytes: number;
   logger: Logger;
   /** `server.max_body_bytes`. */
   maxBodyBytes: number;

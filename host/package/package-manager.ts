@@ -33,6 +33,8 @@ export interface PackageManagerOptions {
   logger?: PackageManagerLogger;
   /** Swaps the http(s) download (tests); the guarded download by default. */
   download?: PackageSourceOptions["download"];
+  /** Keeps zips uploaded through the API (`upload://` sources); without it they are refused. */
+  uploads?: PackageSourceOptions["uploads"];
   /** Reads `s3://bucket/key` sources (through the configured S3 client); without it they are refused. */
   readS3Source?: (uri: string, maxBytes: number, signal?: AbortSignal) => Promise<Buffer>;
 }
@@ -155,7 +157,7 @@ export class PackageManager {
   async readMetadata(source: PackageSource, options: Omit<InstallOptions, "force"> = {}): Promise<PackageSummary> {
     const zip = await this.#fetch(source, options);
     const meta = await buildPackage(zip, this.#buildDeps(source, options));
-    return { ...meta, plugins: meta.plugins.map((plugin) => plugin.name) };
+    return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename, plugins: meta.plugins.map((plugin) => plugin.name) };
   }
 
   /** Installed packages, by name then version. */
@@ -235,6 +237,7 @@ export class PackageManager {
       fetch: this.#options.fetch,
       signal: options.signal,
       download: this.#options.download,
+      ...(this.#options.uploads === undefined ? {} : { uploads: this.#options.uploads }),
       ...(this.#options.downloadTimeoutMs === undefined ? {} : { downloadTimeoutMs: this.#options.downloadTimeoutMs }),
     });
   }
