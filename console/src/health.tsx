@@ -9,6 +9,14 @@ interface Health {
   components: Record<string, { state: string; [k: string]: unknown }>;
 }
 
+/** A nested value as `key value · key value`, not as JSON text. */
+function cell(value: unknown): string {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return Object.entries(value).map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" · ");
+  }
+  return typeof value === "object" ? JSON.stringify(value) : String(value ?? "");
+}
+
 function Detail({ value }: { value: unknown }) {
   if (Array.isArray(value) && value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
     const rows = value as Record<string, unknown>[];
@@ -16,11 +24,11 @@ function Detail({ value }: { value: unknown }) {
     return (
       <table class="detail">
         <thead><tr>{cols.map((c) => <th key={c}>{c}</th>)}</tr></thead>
-        <tbody>{rows.map((r, i) => <tr key={i}>{cols.map((c) => <td key={c}>{typeof r[c] === "object" ? JSON.stringify(r[c]) : String(r[c] ?? "")}</td>)}</tr>)}</tbody>
+        <tbody>{rows.map((r, i) => <tr key={i}>{cols.map((c) => <td key={c}>{cell(r[c])}</td>)}</tr>)}</tbody>
       </table>
     );
   }
-  if (typeof value === "object" && value !== null) return <code>{JSON.stringify(value)}</code>;
+  if (typeof value === "object" && value !== null) return <span>{cell(value)}</span>;
   return <span>{String(value)}</span>;
 }
 
@@ -38,7 +46,7 @@ export function HealthScreen() {
       <div class="components">
         {health
           ? Object.entries(health.components).map(([name, c]) => (
-              <section class="card component" key={name} data-component={name}>
+              <section class={`card component${Object.values(c).some(Array.isArray) ? " wide" : ""}`} key={name} data-component={name}>
                 <h3>{name} <Badge state={c.state} /></h3>
                 <dl class="details">
                   {Object.entries(c).filter(([k]) => k !== "state").map(([k, v]) => (

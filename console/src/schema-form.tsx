@@ -168,7 +168,7 @@ export function Field({ schema: raw, value, onChange, name, label, required }: F
     const options = schema.enum;
     input = (
       <select id={id} name={name} value={value === undefined ? "" : JSON.stringify(value)} onChange={(e) => onChange(e.currentTarget.value === "" ? undefined : JSON.parse(e.currentTarget.value))}>
-        {required && value !== undefined ? null : <option value="">—</option>}
+        {(required || schema.default !== undefined) && value !== undefined ? null : <option value="">—</option>}
         {options.map((o) => <option key={JSON.stringify(o)} value={JSON.stringify(o)}>{String(o)}</option>)}
       </select>
     );
@@ -238,5 +238,9 @@ export function Field({ schema: raw, value, onChange, name, label, required }: F
 export function SchemaForm({ schema, value, onChange, name }: { schema: JsonSchema; value: Value; onChange(v: Value): void; name: string }) {
   const s = unwrap(schema);
   if (typeOf(s) === "object" && s.properties && Object.keys(s.properties).length === 0) return <p class="muted">No fields.</p>;
-  return <Field schema={s} value={value} onChange={onChange} name={name} label="" required={false} />;
+  return (
+    <div class="schema-root">
+      <Field schema={s} value={value} onChange={onChange} name={name} label="" required={false} />
+    </div>
+  );
 }

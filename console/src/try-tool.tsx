@@ -122,7 +122,7 @@ function ToolForm({ target, plugin, tool }: { target: Target; plugin: PluginMeta
         <h3>Result</h3>
         {result === null && error === null ? <p class="muted">Run the tool to see its answer.</p> : null}
         {result?.chunks !== undefined ? (
-          <ol class="chunks">{result.chunks.map((c, i) => <li key={i} class="chunk"><Json value={c} /></li>)}</ol>
+          <ol class="chunks">{result.chunks.map((c, i) => <li key={i} class="chunk"><pre class="json">{JSON.stringify(c)}</pre></li>)}</ol>
         ) : null}
         {result !== null && "value" in result ? <Json value={result.value} /> : null}
         <ErrorBox error={error} />
