@@ -17,7 +17,8 @@ import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
-import { LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
+import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
+import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -41,6 +42,8 @@ type Closers = (() => Promise<void>)[];
 interface Composed {
   packages: PackageCatalog;
   jobs: JobQueue;
+  /** Where stored plugin configs live: Redis when there is one, else a local file. */
+  configStore: PluginConfigStore;
   storageHealth(): Promise<ComponentHealth>;
 }
 
@@ -69,6 +72,11 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
 
   try {
     await mkdir(config.extensions_dir, { recursive: true });
+    const secretsKey = await loadSecretsKey(config.secrets);
+    if (secretsKey.origin === "generated") logger.info({ file: secretsKey.file }, "generated the secrets key that seals stored plugin configs");
+    if (config.redis !== undefined && secretsKey.file === config.secrets.generated_key_file) {
+      logger.warn({ file: secretsKey.file }, "secrets.key / secrets.key_file not set: stored plugin configs are sealed with a key generated on this machine, which other nodes do not have; give every node the same key");
+    }
     const sandbox = createSandbox(config.sandbox, logger.child({ component: "sandbox" }));
     closers.push(() => sandbox.close());
     await sandbox.start();
@@ -86,14 +94,18 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       ? await composeShared(config, managerOptions, logger, closers)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);
 
+    const pluginConfigs = new PluginConfigs(composed.configStore, new ConfigSealer(secretsKey.key));
+    closers.push(() => pluginConfigs.close());
     const deps: ApiDeps = {
       packages: composed.packages,
       jobs: composed.jobs,
       sandbox,
-      tools: new ToolRunner({ packages: composed.packages, sandbox }),
+      tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs }),
+      pluginConfigs,
       storageHealth: composed.storageHealth,
       uploads,
       maxPackageBytes: config.package.max_package_bytes,
+      bundlerHealth: () => ({ ...bundlerService.health() }),
       logger,
       maxBodyBytes: config.server.max_body_bytes,
     };
@@ -126,7 +138,7 @@ async function composeEmbedded(config: Config, packages: PackageManager, logger:
     const writable = await isWritable(config.extensions_dir);
     return { state: writable ? "ok" : "down", backend: config.storage.backend, ...extensionsHealth(writable) };
   };
-  return { packages, jobs, storageHealth };
+  return { packages, jobs, configStore: new FilePluginConfigStore(config.plugin_configs.file_path), storageHealth };
 }
 
 /** Package storage is the truth; with Redis, workers install and nodes hear each other's deletes. */
@@ -139,11 +151,13 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
 
   let jobs: JobQueue;
   let catalog: SharedPackageCatalog;
+  let configStore: PluginConfigStore;
   if (config.redis !== undefined) {
     // Loaded only here, so the embedded defaults never load the Redis clients.
     const { connectRedisServices } = await import("./jobs/redis-services.ts");
     const services = await connectRedisServices(config.redis, config.jobs, logger, closers);
     jobs = services.queue;
+    configStore = services.pluginConfigs;
     catalog = new SharedPackageCatalog({ manager, storage, locks: services.locks, events: services.events, logger: catalogLogger });
   } else {
     const locks = new LocalVersionLocks();
@@ -155,10 +169,11 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
     const embedded = new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
     closers.push(() => embedded.close());
     jobs = embedded;
+    configStore = new FilePluginConfigStore(config.plugin_configs.file_path);
     catalog = new SharedPackageCatalog({ manager, storage, locks, logger: catalogLogger });
   }
   await catalog.start();
-  return { packages: catalog, jobs, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
+  return { packages: catalog, jobs, configStore, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
 }
 
 /** Warns about an open API off loopback (with `auth`, every /v1 call needs a bearer token). */

@@ -101,7 +101,7 @@ export class SandboxProcessPool implements Sandbox {
       tool: "tool" in call ? call.tool : "",
       inputJson: "inputJson" in call ? call.inputJson : "{}",
       cfgJson: call.cfgJson,
-      callId: call.callId ?? randomUUID(),
+      requestId: call.requestId ?? randomUUID(),
     };
   }
 

@@ -17,7 +17,8 @@ export type ParentMessage =
       tool: string;
       inputJson: string;
       cfgJson: string;
-      callId: string;
+      /** The client's request id: a log label only; the child mints the call's identity. */
+      requestId: string;
     }
   | { t: "cancel"; id: number; reason: "client" | "timeout" }
   | { t: "credit"; id: number; n: number }

@@ -24,8 +24,8 @@ export interface ToolCall extends IsolateTarget {
   inputJson: string;
   /** JSON text of the caller's cfg (`null` when none). */
   cfgJson: string;
-  /** Tags the call in logs; generated when absent. */
-  callId?: string;
+  /** Tags the call's log lines (the client's request id); generated when absent. Never the call's identity, which the sandbox mints. */
+  requestId?: string;
   /** Aborting it (client gone) aborts the tool and frees its slot. */
   signal?: AbortSignal;
 }
@@ -33,7 +33,7 @@ export interface ToolCall extends IsolateTarget {
 export interface ValidateCall extends IsolateTarget {
   plugin: string;
   cfgJson: string;
-  callId?: string;
+  requestId?: string;
   signal?: AbortSignal;
 }
 

@@ -15,21 +15,26 @@ interface Target {
   tool: string;
 }
 
-type StoredConfigs = "unavailable" | "none" | "stored";
+/** The tenant's stored config of a plugin, as GetPluginConfig shows it (secrets redacted). */
+interface StoredConfig {
+  version: string;
+  cfg: Record<string, unknown>;
+  updated_at: string;
+}
+
+type StoredConfigs = { state: "unavailable" } | { state: "none" } | { state: "stored"; config: StoredConfig };
 
 /**
- * Whether the tenant has a stored config for the plugin. Stored configs are an API of
- * their own (ListPluginConfigs); a server without it answers 404, and the option is hidden.
+ * Whether the tenant has a stored config for the plugin (GetPluginConfig). A server
+ * without stored configs answers 404 (no such route), and the option is not offered.
  */
 async function storedConfigFor(pkg: string, plugin: string): Promise<StoredConfigs> {
   try {
-    const { data } = await call<unknown>("ListPluginConfigs", {});
-    const list = Array.isArray(data) ? data : [];
-    const has = list.some((c) => typeof c === "object" && c !== null && (c as { pkg?: unknown }).pkg === pkg && (c as { plugin?: unknown }).plugin === plugin);
-    return has ? "stored" : "none";
+    const { data } = await call<StoredConfig | null>("GetPluginConfig", { pkg, plugin });
+    return data === null ? { state: "none" } : { state: "stored", config: data };
   } catch (err) {
-    if (err instanceof ApiFailure && err.error.http_code === 404) return "unavailable";
-    return "unavailable";
+    if (err instanceof ApiFailure && err.error.http_code === 404) return { state: "unavailable" };
+    return { state: "unavailable" };
   }
 }
 
@@ -51,7 +56,7 @@ function Receipt({ usage }: { usage: Record<string, number> | null }) {
 function ToolForm({ target, plugin, tool }: { target: Target; plugin: PluginMeta; tool: ToolMeta }) {
   const [input, setInput] = useState<unknown>(() => initialValue(tool.input_schema) ?? {});
   const [cfg, setCfg] = useState<unknown>(() => (plugin.config_schema ? initialValue(plugin.config_schema) : undefined));
-  const [stored, setStored] = useState<StoredConfigs>("unavailable");
+  const [stored, setStored] = useState<StoredConfigs>({ state: "unavailable" });
   const [useStored, setUseStored] = useState(false);
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<{ value?: unknown; chunks?: unknown[] } | null>(null);
@@ -59,7 +64,11 @@ function ToolForm({ target, plugin, tool }: { target: Target; plugin: PluginMeta
   const [usage, setUsage] = useState<Record<string, number> | null>(null);
 
   useEffect(() => {
-    void storedConfigFor(target.pkg, target.plugin).then(setStored);
+    void storedConfigFor(target.pkg, target.plugin).then((found) => {
+      setStored(found);
+      // A tenant that stored a config most likely wants to run with it.
+      if (found.state === "stored") setUseStored(true);
+    });
   }, [target.pkg, target.plugin]);
 
   const run = async () => {
@@ -109,9 +118,15 @@ function ToolForm({ target, plugin, tool }: { target: Target; plugin: PluginMeta
       {hasConfig ? (
         <section class="card">
           <h3>Config of {plugin.name}</h3>
-          {stored === "stored" ? (
-            <label class="check"><input type="checkbox" data-action="use-stored" checked={useStored} onChange={(e) => setUseStored(e.currentTarget.checked)} /> Use the stored config</label>
-          ) : stored === "none" ? <p class="muted">This tenant has no stored config for {plugin.name}.</p> : null}
+          {stored.state === "stored" ? (
+            <>
+              <label class="check">
+                <input type="checkbox" data-action="use-stored" checked={useStored} onChange={(e) => setUseStored(e.currentTarget.checked)} /> Use the stored config
+                <span class="muted">(checked against {stored.config.version}, saved {new Date(stored.config.updated_at).toLocaleString()})</span>
+              </label>
+              {useStored ? <div data-stored-config=""><Json value={stored.config.cfg} /></div> : null}
+            </>
+          ) : stored.state === "none" ? <p class="muted" data-stored-config="none">This tenant has no stored config for {plugin.name}; fill it in below.</p> : null}
           {useStored ? null : <SchemaForm schema={plugin.config_schema!} value={cfg} onChange={setCfg} name="cfg" />}
         </section>
       ) : null}

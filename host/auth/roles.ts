@@ -1,7 +1,8 @@
 // What each token role may do (SPEC §5, §7 auth). `admin` runs the deployment: installs,
 // deletes, job control, and everything `invoke` may do. `invoke` is a tenant's calling
 // credential: it runs tools, validates configs, sees which packages are installed and
-// reads a package's metadata before an admin installs it.
+// reads a package's metadata before an admin installs it, manages its own tenant's
+// stored plugin configs (an admin may name any tenant's) and exports tool schemas.
 //
 // ReadPackageMetadata installs nothing, but it downloads the source and evaluates the
 // package's code as an install does: within the same guards (install sources confined to
@@ -20,6 +21,11 @@ const INVOKE_OPERATIONS: ReadonlySet<string> = new Set([
   "ListPackages",
   "ReadPackageMetadata",
   "PluginIcon",
+  "SetPluginConfig",
+  "GetPluginConfig",
+  "DeletePluginConfig",
+  "ListPluginConfigs",
+  "ExportToolSchemas",
   "Health",
 ]);
 

@@ -129,5 +129,11 @@ function resolvePaths(config: Config, cwd: string): Config {
     extensions_dir: path.resolve(cwd, config.extensions_dir),
     storage,
     package: { ...config.package, file_roots: config.package.file_roots.map((root) => path.resolve(cwd, root)) },
+    secrets: {
+      ...config.secrets,
+      ...(config.secrets.key_file === undefined ? {} : { key_file: path.resolve(cwd, config.secrets.key_file) }),
+      generated_key_file: path.resolve(cwd, config.secrets.generated_key_file),
+    },
+    plugin_configs: { file_path: path.resolve(cwd, config.plugin_configs.file_path) },
   };
 }

@@ -89,6 +89,10 @@ export const PackageConfigSchema = z
     download_timeout_ms: z.number().int().min(1).default(120_000),
     /** Folders `file://` installs may read from; a relative file:// URI is relative to the first. */
     file_roots: z.array(z.string().min(1)).default(["."]),
+    /** The longest one bundling may take; past it the bundler is restarted and the package is InvalidPackage. */
+    bundle_timeout_ms: z.number().int().min(1).default(60_000),
+    /** The bundler's (esbuild service's) resident memory cap while it builds; past it, as for the time cap. */
+    bundler_max_memory_mb: z.number().int().min(64).default(1024),
     /** An npm-compatible registry for dependencies a package does not vendor. */
     index_url: z.url({ protocol: /^https?$/ }).optional(),
   })
@@ -124,6 +128,26 @@ export const JobsConfigSchema = z
   })
   .strict();
 
+/**
+ * The deployment key that seals the secret fields of stored plugin configs: inline
+ * (`key`, hex or base64, at least 32 bytes) or in a file (`key_file`, mode 0600).
+ * With neither, a key is generated on first start at `generated_key_file`.
+ */
+export const SecretsConfigSchema = z
+  .object({
+    key: z.string().min(1).optional(),
+    key_file: z.string().min(1).optional(),
+    generated_key_file: z.string().min(1).default("./data/secrets.key"),
+  })
+  .strict();
+
+/** Stored per-tenant plugin configs: in Redis when there is one, else in this file (mode 0600). */
+export const PluginConfigsConfigSchema = z
+  .object({
+    file_path: z.string().min(1).default("./data/plugin-configs.json"),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     version: z.union([z.string(), z.number()]).transform(String).default("0.1.0"),
@@ -136,6 +160,8 @@ export const ConfigSchema = z
     package: PackageConfigSchema.prefault({}),
     auth: AuthConfigSchema.optional(),
     jobs: JobsConfigSchema.prefault({}),
+    secrets: SecretsConfigSchema.prefault({}),
+    plugin_configs: PluginConfigsConfigSchema.prefault({}),
   })
   .strict();
 
@@ -144,3 +170,4 @@ export type ServerConfig = Config["server"];
 export type StorageConfig = Config["storage"];
 export type JobsConfig = Config["jobs"];
 export type LogLevel = Config["log_level"];
+export type SecretsConfig = Config["secrets"];

@@ -4,6 +4,7 @@ import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import type { JobQueue } from "../jobs/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { UploadStore } from "../package/index.ts";
+import type { PluginConfigs } from "../plugin-configs/index.ts";
 import type { ToolRunner } from "../tools/index.ts";
 import type { PackageCatalog } from "./package-catalog.ts";
 
@@ -18,12 +19,16 @@ export interface ApiDeps {
   sandbox: Pick<Sandbox, "health">;
   /** Every tool call and validate goes through it, whatever the transport. */
   tools: ToolRunner;
+  /** The tenants' stored plugin configs (SetPluginConfig and friends). */
+  pluginConfigs: PluginConfigs;
   /** The state of package storage, for /v1/health. */
   storageHealth(): Promise<ComponentHealth>;
   /** Where UploadPackage keeps zips; undefined where install jobs run on other machines (Redis workers). */
   uploads: UploadStore | undefined;
   /** `package.max_package_bytes`: the cap of an uploaded zip. */
   maxPackageBytes: number;
+  /** The state of this node's bundler (the esbuild service), for /v1/health. */
+  bundlerHealth(): ComponentHealth;
   logger: Logger;
   /** `server.max_body_bytes`. */
   maxBodyBytes: number;

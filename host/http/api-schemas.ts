@@ -3,6 +3,7 @@
 // Field names and defaults follow the HiAgent runtime, so its clients work unchanged.
 import { z } from "@hono/zod-openapi";
 import { ERROR_CODES, type ErrorCode } from "../../sandbox/errors.ts";
+import { TENANT_PATTERN } from "../auth/index.ts";
 import { JobStatusSchema } from "../jobs/index.ts";
 
 const name = z.string().min(1);
@@ -99,6 +100,83 @@ export const AdapterHeaders = z.object({
 export const AdapterBody = z
   .looseObject({ stream: z.boolean().default(false).openapi({ description: "Taken out of the input: answer as server-sent events" }) })
   .openapi("AdapterToolInput", { description: "The tool's input, plus `stream`" });
+
+// ---- stored plugin configs --------------------------------------------------------
+
+const tenantField = z
+  .string()
+  .regex(TENANT_PATTERN)
+  .optional()
+  .openapi({ description: "Whose configs: the caller's own tenant when absent; an admin may name any tenant" });
+
+export const SetPluginConfigBody = z
+  .strictObject({
+    pkg: name,
+    plugin: name,
+    cfg: jsonObject.openapi({ description: "The plugin config, checked against the plugin's config schema and its validate" }),
+    version: name.optional().openapi({ description: "The version whose schema and validate check cfg (default: the latest installed version that has the plugin)" }),
+    tenant: tenantField,
+  })
+  .openapi("SetPluginConfigRequest");
+
+export const PluginConfigRefBody = z.strictObject({ pkg: name, plugin: name, tenant: tenantField }).openapi("PluginConfigRequest");
+
+export const ListPluginConfigsBody = z
+  .strictObject({ pkg: name.optional().openapi({ description: "Only this package's configs" }), tenant: tenantField })
+  .openapi("ListPluginConfigsRequest");
+
+export const PluginConfigData = z
+  .object({
+    tenant: z.string(),
+    pkg: z.string(),
+    plugin: z.string(),
+    version: z.string().openapi({ description: "The version whose schema and validate accepted it" }),
+    cfg: jsonObject.openapi({ description: 'The config, every field marked "x-hiagent-secret" replaced by "[redacted]"' }),
+    updated_at: z.string(),
+  })
+  .openapi("PluginConfig");
+
+export const DeletedData = z.object({ deleted: z.boolean().openapi({ description: "False when there was no stored config" }) }).openapi("Deleted");
+
+// ---- tool schemas for the model APIs ------------------------------------------------
+
+export const ExportToolSchemasBody = z
+  .strictObject({
+    format: z.enum(["openai", "anthropic", "mcp"]).openapi({ description: "OpenAI function tools, Anthropic tools, or MCP tool objects" }),
+    strict: z.boolean().default(false).openapi({ description: "Rewrite each input schema into the API's strict subset (OpenAI, Anthropic)" }),
+    pkg: name.optional().openapi({ description: "Only this package (its tools are then named as in /mcp/{pkg})" }),
+    version: name.optional().openapi({ description: "The package's version (default: the latest installed); needs pkg" }),
+  })
+  .refine((body) => body.version === undefined || body.pkg !== undefined, { message: "version needs pkg", path: ["version"] })
+  .openapi("ExportToolSchemasRequest");
+
+const schemaChange = z.object({
+  path: z.string().openapi({ description: "JSON Pointer of the schema node" }),
+  kind: z.enum(["dropped", "nullable", "closed"]),
+  keyword: z.string().optional(),
+  value: z.unknown().optional(),
+});
+
+export const ExportedToolSchemasData = z
+  .object({
+    format: z.enum(["openai", "anthropic", "mcp"]),
+    strict: z.boolean(),
+    tools: z.array(z.record(z.string(), z.unknown())).openapi({ description: "Each tool in the API's own shape" }),
+    report: z.array(
+      z.object({
+        name: z.string(),
+        pkg: z.string(),
+        version: z.string(),
+        plugin: z.string(),
+        tool: z.string(),
+        strict: z.boolean(),
+        changes: z.array(schemaChange),
+        note: z.string().optional(),
+      }),
+    ),
+    skipped: z.array(z.object({ pkg: z.string(), version: z.string(), plugin: z.string(), tool: z.string(), reason: z.string() })),
+  })
+  .openapi("ExportedToolSchemas");
 
 // ---- responses ------------------------------------------------------------------
 

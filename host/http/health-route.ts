@@ -15,7 +15,7 @@ export function mountHealthRoute(app: ApiApp, deps: ApiDeps): void {
       path: "/v1/health",
       operationId: "Health",
       tags: ["Service"],
-      summary: "Component states: api, queue, storage, sandbox processes",
+      summary: "Component states: api, queue, storage, sandbox processes, bundler",
       responses: { 200: { description: "The API is serving", content: { "application/json": { schema: dataEnvelope(HealthData) } } } },
     }),
   );
@@ -27,6 +27,7 @@ export function mountHealthRoute(app: ApiApp, deps: ApiDeps): void {
       queue: { ...deps.jobs.health() },
       storage,
       sandbox: { ...deps.sandbox.health() },
+      bundler: deps.bundlerHealth(),
     };
     const worst = Object.values(components).reduce((w, h) => (RANK[h.state] > RANK[w] ? h.state : w), "ok" as ComponentHealth["state"]);
     return respondData(c, { status: worst, components });

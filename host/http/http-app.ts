@@ -17,6 +17,8 @@ import { mountHealthRoute } from "./health-route.ts";
 import { mountPluginIconRoute } from "./plugin-icon-route.ts";
 import type { ApiApp } from "./operation.ts";
 import { mountPackageOperations } from "./package-operations.ts";
+import { mountPluginConfigOperations } from "./plugin-config-operations.ts";
+import { mountToolSchemaOperations } from "./tool-schema-operations.ts";
 import { mountToolOperations } from "./tool-operations.ts";
 import { mountJobListOperations } from "./job-list-operations.ts";
 import { mountUploadOperation } from "./upload-operation.ts";
@@ -35,6 +37,8 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountJobListOperations(app, deps);
   mountUploadOperation(app, deps);
   mountToolOperations(app, deps);
+  mountPluginConfigOperations(app, deps);
+  mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
   mountPluginIconRoute(app, deps);
 

@@ -54,6 +54,11 @@ export class RedisKeys {
     return `${this.prefix}:lock:${name}@${version}`;
   }
 
+  /** One tenant's stored plugin configs: a hash, one field per `["pkg","plugin"]`. */
+  pluginConfigs(tenant: string): string {
+    return `${this.prefix}:plugin-configs:${tenant}`;
+  }
+
   /** bee-queue's own prefix setting. */
   get beeQueue(): string {
     return `${this.prefix}:bq`;

@@ -1,5 +1,6 @@
 // What an API node needs of Redis, connected in one place: the install queue (which
-// only enqueues), this node's heartbeat, the package locks and the package events.
+// only enqueues), this node's heartbeat, the package locks, the package events and the
+// stored plugin configs.
 import type { JobsConfig } from "../config/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { awaitRedisReady, closeRedis, connectRedis, describeRedis, type RedisConfig } from "./redis-connection.ts";
@@ -7,12 +8,14 @@ import { RedisJobQueue } from "./redis-job-queue.ts";
 import { NodeHeartbeat, newNodeId } from "./redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "./redis-package-events.ts";
 import { RedisPackageLock } from "./redis-package-lock.ts";
+import { RedisPluginConfigStore } from "./redis-plugin-config-store.ts";
 
 export interface RedisServices {
   nodeId: string;
   queue: RedisJobQueue;
   locks: RedisPackageLock;
   events: RedisPackageEvents;
+  pluginConfigs: RedisPluginConfigStore;
 }
 
 /** Connects (failing fast when Redis is unreachable); every connection is closed through `closers`. */
@@ -32,5 +35,5 @@ export async function connectRedisServices(redis: RedisConfig, jobs: JobsConfig,
   const heartbeat = new NodeHeartbeat(client, queue.keys, nodeId, logger);
   await heartbeat.start();
   closers.push(() => heartbeat.stop());
-  return { nodeId, queue, locks: new RedisPackageLock(client, queue.keys, nodeId), events };
+  return { nodeId, queue, locks: new RedisPackageLock(client, queue.keys, nodeId), events, pluginConfigs: new RedisPluginConfigStore(client, queue.keys) };
 }

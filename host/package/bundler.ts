@@ -2,11 +2,15 @@
 // (SPEC §2 step 5). Every import goes through one resolver that keeps resolution
 // inside the package folder: Node built-ins are refused, the SDK and zod stay external
 // unless vendored, and whatever esbuild resolves is realpath-checked to be inside.
-import { realpath } from "node:fs/promises";
+// Every file is read here, not by esbuild, with its source-map comments disarmed: an
+// input source map would have esbuild read whatever files its `sources` name. The build
+// runs in the one esbuild service under its time and memory caps (bundler-service.ts).
+import { readFile, realpath } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import * as esbuild from "esbuild";
 import { RuntimeError } from "../../sandbox/errors.ts";
+import { bundlerService, type BundlerLimits } from "./bundler-service.ts";
 import { readTsconfigOptions } from "./tsconfig-options.ts";
 
 export interface BundleOptions {
@@ -15,7 +19,11 @@ export interface BundleOptions {
   /** Package-relative path of the entry module. */
   entry: string;
   signal?: AbortSignal;
+  /** The build's time and memory caps; the config's defaults when absent. */
+  limits?: BundlerLimits;
 }
+
+export const DEFAULT_BUNDLER_LIMITS: BundlerLimits = { timeoutMs: 60_000, maxMemoryBytes: 1024 * 1024 * 1024 };
 
 export interface BundleOutput {
   /** The bundle (CommonJS); `hiagent-plugin-sdk` and `zod` are `require`d unless vendored. */
@@ -29,6 +37,18 @@ const HOST_MODULES = ["hiagent-plugin-sdk", "zod"] as const;
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, name.replace(/^node:/, "")]));
 const RESOLVING = Symbol("resolving");
 const MAX_REPORTED_ERRORS = 5;
+/** The loaders of the files the bundler reads itself (the source files that may carry a source-map comment). */
+const SOURCE_LOADERS: Readonly<Record<string, esbuild.Loader>> = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js" };
+/**
+ * esbuild takes `//# sourceMappingURL=` (or `//@`, `/*#`, `/*@`) as an input source map
+ * when the `#`/`@` directly follows the comment opener; a space there leaves the text
+ * an ordinary comment. (A string literal spelling the same text is changed likewise.)
+ */
+const SOURCE_MAP_COMMENT = /(\/[/*])[#@](?= sourceMappingURL=)/g;
+
+export function disarmSourceMapComments(text: string): string {
+  return text.includes("sourceMappingURL=") ? text.replace(SOURCE_MAP_COMMENT, "$1 ") : text;
+}
 
 function isNodeBuiltin(specifier: string): boolean {
   if (specifier.startsWith("node:")) return true;
@@ -112,6 +132,14 @@ function packageResolver(root: string, signal: AbortSignal | undefined): esbuild
         if (lexical === null) return fail(`cannot resolve "${specifier}" (imported by ${importer})`);
         return fail(`import "${specifier}" (imported by ${importer}) resolves outside the package`);
       });
+      // Source files are read here, so esbuild never follows their source-map comments.
+      build.onLoad({ filter: /\.[cm]?[jt]s$/, namespace: "file" }, async (args) => {
+        const loader = SOURCE_LOADERS[path.extname(args.path)];
+        if (loader === undefined) return undefined;
+        if (!isInside(root, args.path)) return { errors: [{ text: `${relative(args.path)} is outside the package` }] };
+        const contents = disarmSourceMapComments(await readFile(args.path, "utf8"));
+        return { contents, loader, resolveDir: path.dirname(args.path) };
+      });
     },
   };
 }
@@ -138,7 +166,14 @@ function toInvalidPackage(err: unknown, roots: string[]): RuntimeError {
 }
 
 /** Bundles `entry` of the package at `packageDir`; any problem is `InvalidPackage` with package-relative locations. */
-export async function bundlePackage(options: BundleOptions): Promise<BundleOutput> {
+export function bundlePackage(options: BundleOptions): Promise<BundleOutput> {
+  options.signal?.throwIfAborted();
+  return bundlerService.run(options.limits ?? DEFAULT_BUNDLER_LIMITS, (stop) =>
+    build({ ...options, signal: options.signal === undefined ? stop : AbortSignal.any([options.signal, stop]) }),
+  );
+}
+
+async function build(options: BundleOptions): Promise<BundleOutput> {
   const { signal } = options;
   signal?.throwIfAborted();
   const lexicalRoot = path.resolve(options.packageDir);

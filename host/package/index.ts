@@ -6,6 +6,7 @@ export type { PackageMeta, PackageSource, PackageSummary } from "./package-meta.
 export { STAGE_PROGRESS } from "./package-builder.ts";
 export type { BuildStage, BuiltPackage, StageListener } from "./package-builder.ts";
 export { bundlePackage } from "./bundler.ts";
+export { bundlerService, type BundlerHealth, type BundlerLimits } from "./bundler-service.ts";
 export type { BundleOptions, BundleOutput } from "./bundler.ts";
 export { LocalVersionLocks, type VersionLease, type VersionLocks } from "./version-locks.ts";
 export { PackageEventSchema, type PackageEvent, type PackageEventHandlers, type PackageEvents } from "./package-events.ts";

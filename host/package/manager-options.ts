@@ -13,5 +13,6 @@ export function managerOptionsFromConfig(
     downloadTimeoutMs: config.package.download_timeout_ms,
     fileRoots: config.package.file_roots,
     fetch: config.sandbox.fetch,
+    bundlerLimits: { timeoutMs: config.package.bundle_timeout_ms, maxMemoryBytes: config.package.bundler_max_memory_mb * 1024 * 1024 },
   };
 }

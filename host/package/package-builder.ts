@@ -7,6 +7,7 @@ import { copyFile, mkdir, realpath, rm, stat, writeFile } from "node:fs/promises
 import path from "node:path";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import { INSTALLED_FILES, type PluginMeta, type Sandbox } from "../../sandbox/sandbox-api.ts";
+import type { BundlerLimits } from "./bundler-service.ts";
 import { bundlePackage } from "./bundler.ts";
 import { readManifest, type PackageManifest } from "./manifest.ts";
 import type { PackageMeta, PackageSource } from "./package-meta.ts";
@@ -39,6 +40,8 @@ export interface BuildDeps {
   sandbox: Pick<Sandbox, "inspect">;
   source: PackageSource;
   zipLimits?: ZipLimits;
+  /** The bundler's caps for this build; its defaults when absent. */
+  bundlerLimits?: BundlerLimits;
   signal?: AbortSignal;
   onStage?: StageListener;
   /** Called once the manifest is known, before bundling (e.g. to refuse an installed version early). */
@@ -135,7 +138,7 @@ export async function buildPackage(zip: Uint8Array, deps: BuildDeps): Promise<Pa
     await deps.onManifest?.(manifest);
 
     stage("bundle");
-    const bundle = await bundlePackage({ packageDir: srcDir, entry: manifest.entry, signal });
+    const bundle = await bundlePackage({ packageDir: srcDir, entry: manifest.entry, signal, ...(deps.bundlerLimits === undefined ? {} : { limits: deps.bundlerLimits }) });
 
     stage("inspect");
     const inspected = await inspectBundle(deps, manifest, bundle.code);

@@ -9,6 +9,7 @@ import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { FetchOptions } from "../../sandbox/options.ts";
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
+import type { BundlerLimits } from "./bundler-service.ts";
 import { PACKAGE_NAME_PATTERN } from "./manifest.ts";
 import type { PackageManifest } from "./manifest.ts";
 import { buildPackage, STAGE_PROGRESS, type BuiltPackage, type StageListener } from "./package-builder.ts";
@@ -30,6 +31,8 @@ export interface PackageManagerOptions {
   downloadTimeoutMs?: number;
   fileRoots: readonly string[];
   fetch: FetchOptions;
+  /** The bundler's time and memory caps per build (`package.bundle_timeout_ms`, `package.bundler_max_memory_mb`). */
+  bundlerLimits?: BundlerLimits;
   logger?: PackageManagerLogger;
   /** Swaps the http(s) download (tests); the guarded download by default. */
   download?: PackageSourceOptions["download"];
@@ -248,6 +251,7 @@ export class PackageManager {
       sandbox: this.#options.sandbox,
       source: { uri: source.uri, filename: source.filename },
       zipLimits: zipLimitsFor(this.#options.maxPackageBytes),
+      ...(this.#options.bundlerLimits === undefined ? {} : { bundlerLimits: this.#options.bundlerLimits }),
       signal: options.signal,
       onStage: options.onStage,
     };

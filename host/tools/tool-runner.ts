@@ -1,22 +1,28 @@
 // The one path a tool call takes through the host, whatever door it came in by (/v1
 // JSON or SSE, the adapter route, MCP): resolve the target against the installed
-// metadata, settle the call's cfg, run it in the sandbox, and hand back the result or
-// the stream with its receipt. Transports only translate requests and answers; every
+// metadata, settle the call's cfg (the caller's, else the tenant's stored one), read a
+// strict-mode `null` for an optional property as absent, run it in the sandbox, and
+// hand back the result or the stream with its receipt. Transports only translate requests and answers; every
 // rule about a call (which version serves it, whose config it uses, whether it is
 // admitted, what it is charged) is a step here, so no door can skip one.
+import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
+import type { StoredConfigResolver } from "../plugin-configs/index.ts";
+import { dropOptionalNulls } from "./optional-nulls.ts";
 import { resolvePlugin, resolveTool, type PluginMeta, type PluginTarget, type ToolMeta, type ToolTarget } from "./tool-target.ts";
 
 export interface ToolRunnerDeps {
   packages: Pick<PackageCatalog, "get">;
   sandbox: Pick<Sandbox, "runTool" | "streamTool" | "validate">;
+  /** The tenants' stored plugin configs, used by a call that brings no `cfg`. */
+  configs: StoredConfigResolver;
 }
 
 interface CallContext {
   /** Who the call acts as: isolates, caps and usage are scoped by it. */
   tenant: string;
-  /** The caller's cfg as given; `null` when none was. */
+  /** The caller's cfg as given; `null` when none was (the tenant's stored config is used then). */
   cfg: unknown;
   /** The request's id: a label for logs only, never the sandbox call's identity. */
   requestId: string;
@@ -26,7 +32,7 @@ interface CallContext {
 
 export interface ToolCallRequest extends CallContext {
   target: ToolTarget;
-  /** JSON text of the tool's input: validated in the isolate, never re-parsed here. */
+  /** JSON text of the tool's input: validated in the isolate, parsed here only to drop a strict-mode `null` (see optional-nulls.ts). */
   inputJson: string;
   /** A streaming answer is wanted (and the tool streams). */
   stream: boolean;
@@ -47,6 +53,11 @@ export type ToolCallOutcome =
   | (ToolCallServed & { kind: "result"; json: string; usage: CallUsage })
   | (ToolCallServed & { kind: "stream"; stream: ToolStream });
 
+/** The sandbox marks a validate refused by the config schema (rather than by `validate`) with `stage: "schema"`. */
+function isSchemaFailure(err: unknown): err is RuntimeError {
+  return err instanceof RuntimeError && err.code === "PluginInvalidConfig" && typeof err.data === "object" && err.data !== null && (err.data as { stage?: unknown }).stage === "schema";
+}
+
 export class ToolRunner {
   constructor(private readonly deps: ToolRunnerDeps) {}
 
@@ -61,9 +72,9 @@ export class ToolRunner {
       tenant: req.tenant,
       ...target,
       dir,
-      inputJson: req.inputJson,
-      cfgJson: this.cfgJsonOf(req),
-      callId: req.requestId,
+      inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
+      cfgJson: await this.cfgJsonOf(req, target),
+      requestId: req.requestId,
       signal: req.signal,
     };
     const served = { target, plugin, tool };
@@ -72,8 +83,13 @@ export class ToolRunner {
     return { ...served, kind: "result", json: result.json, usage: result.usage };
   }
 
-  /** Resolves when the plugin accepts cfg; rejects with `InvalidConfig` / `PluginInvalidConfig`. */
-  async validate(req: ValidateRequest): Promise<void> {
+  /**
+   * Resolves when the plugin accepts cfg; rejects with `PluginInvalidConfig` (HiAgent's
+   * RunPluginValidate answer for any unusable cfg), or with `schemaFailure: "InvalidConfig"`
+   * a cfg the config schema refuses is `InvalidConfig` and only one the plugin's
+   * `validate` rejects is `PluginInvalidConfig`.
+   */
+  async validate(req: ValidateRequest, options: { schemaFailure?: "InvalidConfig" | "PluginInvalidConfig" } = {}): Promise<void> {
     const { dir } = await resolvePlugin(this.deps.packages, req.target.pkg, req.target.version, req.target.plugin);
     const call: ValidateCall = {
       tenant: req.tenant,
@@ -81,14 +97,26 @@ export class ToolRunner {
       version: req.target.version,
       dir,
       plugin: req.target.plugin,
-      cfgJson: this.cfgJsonOf(req),
-      callId: req.requestId,
+      cfgJson: await this.cfgJsonOf(req, req.target),
+      requestId: req.requestId,
       signal: req.signal,
     };
-    await this.deps.sandbox.validate(call);
+    await this.deps.sandbox.validate(call).catch((err: unknown) => {
+      if (options.schemaFailure === "InvalidConfig" && isSchemaFailure(err)) {
+        throw new RuntimeError("InvalidConfig", err.message, { data: err.data, cause: err });
+      }
+      throw err;
+    });
   }
 
-  private cfgJsonOf(req: CallContext): string {
-    return JSON.stringify(req.cfg ?? null);
+  /**
+   * The cfg the call runs with: the caller's when given, else the tenant's stored config
+   * of this plugin (whichever version it was set against: the version called checks it
+   * with its own schema), else null.
+   */
+  private async cfgJsonOf(req: CallContext, target: PluginTarget): Promise<string> {
+    if (req.cfg !== null && req.cfg !== undefined) return JSON.stringify(req.cfg);
+    const stored = await this.deps.configs.resolve(req.tenant, target.pkg, target.plugin);
+    return JSON.stringify(stored);
   }
 }

@@ -1,6 +1,10 @@
 // The host-side state of one call inside a sandbox child: its deadline, the host
 // operations it has open (timers, fetches, response bodies, stream credit), its log
 // budget and its resource receipt. Ending a call cancels everything it left open.
+// A call's identity (`callId`, the key of every map of running calls and what the
+// isolate names the call by) is minted here, never taken from a client: the client's
+// request id is only the `requestId` label its log lines carry.
+import { randomUUID } from "node:crypto";
 import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
@@ -42,6 +46,8 @@ function requestedUrl(payload: string): unknown {
 }
 
 export class CallState {
+  /** The call's identity in this process and its isolate: unique and unguessable. */
+  readonly callId: string = randomUUID();
   readonly startedAt = process.hrtime.bigint();
   readonly deadline: number;
   #controller: AbortController | null = null;
@@ -69,7 +75,8 @@ export class CallState {
 
   constructor(
     readonly id: number,
-    readonly callId: string,
+    /** The client's request id: a label for log lines only. */
+    readonly requestId: string,
     readonly kind: CallKind | "load",
     readonly target: IsolateTarget,
     readonly plugin: string,

@@ -111,17 +111,16 @@ export class SandboxChild {
 
   /** Evaluates a bundle in an isolate, with a load pseudo-call owning its timers and logs. */
   private async loadBundle(isolate: PluginIsolate, code: string, codeCache: Buffer | null, produceCache: boolean): Promise<Buffer | null> {
-    const callId = `load-${randomBytes(6).toString("hex")}`;
     const target = { tenant: "", pkg: "", version: "", dir: "" };
-    const call = new CallState(-1, callId, "load", target, "", "", isolate, this.options.timeout_ms);
-    this.calls.set(callId, call);
+    const call = new CallState(-1, "load", "load", target, "", "", isolate, this.options.timeout_ms);
+    this.calls.set(call.callId, call);
     try {
       return await isolate.load(code, { cachedData: codeCache, produceCache, maxBytes: this.options.max_payload_bytes, timeoutMs: this.options.timeout_ms });
     } catch (err) {
       throw err instanceof RuntimeError ? err : errorFromIvm(err, isolate);
     } finally {
       call.end();
-      this.calls.delete(callId);
+      this.calls.delete(call.callId);
     }
   }
 
@@ -150,7 +149,7 @@ export class SandboxChild {
       this.send({ t: "error", id: msg.id, error: RuntimeError.from(err).toBody() });
       return;
     }
-    const call = new CallState(msg.id, msg.callId, msg.kind, msg.target, msg.plugin, msg.tool, warm.isolate, this.options.timeout_ms);
+    const call = new CallState(msg.id, msg.requestId, msg.kind, msg.target, msg.plugin, msg.tool, warm.isolate, this.options.timeout_ms);
     call.onFetchDenied = (err) => this.log("warn", `fetch refused: ${err.message}`, call);
     call.onFetch = (report) => this.log("info", "plugin fetch", call, { source: "fetch", ...report });
     this.origins.set(call, warm.fetchOrigins);
@@ -160,7 +159,7 @@ export class SandboxChild {
     let outcome: { ok: true; json: string } | { ok: false; error: RuntimeError };
     try {
       const text = await warm.isolate.dispatch(
-        { kind: msg.kind, callId: msg.callId, plugin: msg.plugin, tool: msg.tool, inputJson: msg.inputJson, cfgJson: msg.cfgJson, tenant: msg.target.tenant },
+        { kind: msg.kind, callId: call.callId, plugin: msg.plugin, tool: msg.tool, inputJson: msg.inputJson, cfgJson: msg.cfgJson, tenant: msg.target.tenant },
         call.remainingMs(),
       );
       outcome = text.charAt(0) === "R" ? { ok: true, json: text.length > 1 ? text.slice(1) : "null" } : { ok: false, error: errorFromIsolate(text) };
@@ -267,7 +266,7 @@ export class SandboxChild {
       t: "log",
       level,
       msg,
-      fields: { source: "plugin", tenant: t.tenant, pkg: t.pkg, version: t.version, plugin: call.plugin, tool: call.tool, call_id: call.callId, ...extra },
+      fields: { source: "plugin", tenant: t.tenant, pkg: t.pkg, version: t.version, plugin: call.plugin, tool: call.tool, call_id: call.requestId, ...extra },
     });
   }
 

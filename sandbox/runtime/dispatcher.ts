@@ -206,7 +206,15 @@ export async function dispatch(kind: string, callId: string, pluginName: string,
     if (kind === "validate") {
       const plugin = plugins.get(pluginName);
       if (!plugin) throw new CallFailure("PluginNotFound", `plugin ${pluginName} not found in this package`);
-      const cfg = checked(plugin.config, jsonParse(cfgJson) ?? {}, "PluginInvalidConfig", "cfg");
+      // HiAgent's RunPluginValidate answers PluginInvalidConfig for both failures; `stage`
+      // tells a caller that must tell them apart (SetPluginConfig) which check refused.
+      let cfg: unknown;
+      try {
+        cfg = checked(plugin.config, jsonParse(cfgJson) ?? {}, "PluginInvalidConfig", "cfg");
+      } catch (err) {
+        if (err instanceof CallFailure) throw new CallFailure(err.code, err.message, { ...(err.data as object), stage: "schema" });
+        throw err;
+      }
       if (typeof plugin.validate === "function") {
         try {
           await plugin.validate(cfg, makeCtx(callId, cfg, tenant, controller));

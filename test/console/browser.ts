@@ -4,6 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { REPORT_VIOLATIONS } from "./page-scripts.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const ARTIFACTS = path.resolve("test-artifacts", "console");
@@ -36,10 +37,6 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   });
   page.on("pageerror", (err) => watch.errors.push(err.message));
   await page.exposeFunction("__reportViolation", (text: string) => watch.violations.push(text));
-  await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => {
-      (window as unknown as { __reportViolation(t: string): void }).__reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
+  await page.addInitScript({ content: REPORT_VIOLATIONS });
   return watch;
 }

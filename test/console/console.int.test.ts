@@ -16,6 +16,7 @@ import { packFolder } from "../../sdk/src/testing/package-archive.ts";
 import { startTestRuntime, type TestRuntime } from "../host/http/runtime-fixture.ts";
 import { launchChromium, screenshot, watchPage, type PageWatch } from "./browser.ts";
 import { demoPackage, HOSTILE, hostilePackage } from "./console-packages.ts";
+import { HOSTILE_EFFECTS, JOB_STATES_SEEN, RECORD_JOB_STATES, STORED_SECRETS, versionGone } from "./page-scripts.ts";
 
 let rt: TestRuntime;
 let browser: Browser;
@@ -109,7 +110,7 @@ describe("the console as an admin", () => {
     await page.click("[data-action=sign-in]");
     await page.waitForSelector("[data-nav=install]");
     expect(await page.textContent(".who")).toContain("role admin");
-    const stored = await page.evaluate(() => ({ session: Object.values(sessionStorage), local: Object.values(localStorage), cookie: document.cookie }));
+    const stored = await page.evaluate(STORED_SECRETS);
     expect(stored).toEqual({ session: [admin.token], local: [], cookie: "" });
   });
 
@@ -121,7 +122,7 @@ describe("the console as an admin", () => {
     expect(await card.locator(".origin").allTextContents()).toEqual(["https://api.example.com"]);
     expect(await card.locator("[data-tool]").evaluateAll((els) => els.map((e) => e.getAttribute("data-tool")))).toEqual(["form_echo", "count_stream", "fail"]);
     await card.locator("img.icon").waitFor();
-    expect(await card.locator("img.icon").evaluate((img) => (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    expect(await card.locator("img.icon").evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
     expect(await card.locator(".labels").textContent()).toContain("演示");
     await screenshot(page, "02-packages");
   });
@@ -130,19 +131,10 @@ describe("the console as an admin", () => {
     await page.click("[data-nav=install]");
     await page.setInputFiles("#install-file", mathZip);
     // Record every state the page shows while the install runs.
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { __seen: string[] }).__seen = seen;
-      new MutationObserver(() => {
-        const job = document.querySelector(".job");
-        if (job === null) return;
-        const state = `${job.getAttribute("data-status")}:${[...job.querySelectorAll(".stage-current")].map((s) => s.textContent).join()}`;
-        if (seen.at(-1) !== state) seen.push(state);
-      }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    });
+    await page.evaluate(RECORD_JOB_STATES);
     await page.click("[data-action=upload]");
     await page.waitForSelector(".job[data-status=finished]", { timeout: 60_000 });
-    const seen = await page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
+    const seen = (await page.evaluate(JOB_STATES_SEEN)) as string[];
     expect(seen.at(-1)).toBe("finished:");
     expect(seen.some((s) => s.startsWith("started:"))).toBe(true);
     const stages = await page.$$eval(".stage", (els) => Object.fromEntries(els.map((e) => [e.getAttribute("data-stage"), e.getAttribute("data-state")])));
@@ -260,8 +252,31 @@ describe("the console as an admin", () => {
     await screenshot(page, "07-tool-error");
   });
 
-  it("offers no stored config where the server has none (no GetPluginConfig/ListPluginConfigs)", async () => {
-    expect(await page.locator("[data-action=use-stored]").count()).toBe(0);
+  it("runs with the tenant's stored config when there is one, showing it redacted", async () => {
+    await page.goto(`${rt.url}/console#/try/console_demo/1.0.0/Demo/form_echo`);
+    await page.waitForSelector("[data-stored-config=none]");
+    const stored = await fetch(`${rt.url}/v1/SetPluginConfig`, {
+      method: "POST",
+      body: JSON.stringify({ pkg: "console_demo", plugin: "Demo", cfg: { api_key: "stored-secret-key", region: "us" } }),
+      headers: bearer(admin.token),
+    });
+    expect(stored.status).toBe(200);
+    await page.reload();
+    await page.waitForSelector("[data-action=use-stored]:checked");
+    expect(await page.textContent("[data-stored-config]")).toContain("[redacted]");
+    expect(await page.locator("[data-field='cfg.api_key']").count()).toBe(0);
+    await page.fill("[data-field='input.text'] input", "with stored");
+    await page.click("[data-action=run]");
+    await page.waitForSelector("[data-output] .json");
+    const result = JSON.parse((await page.textContent("[data-output] .json")) ?? "null") as Record<string, unknown>;
+    expect(result).toMatchObject({ key_length: "stored-secret-key".length, region: "us" });
+    expect(await page.content()).not.toContain("stored-secret-key");
+    await screenshot(page, "07b-stored-config");
+    // Unchecked, the form's own config is sent instead.
+    await page.uncheck("[data-action=use-stored]");
+    await page.fill("[data-field='cfg.api_key'] input", "abcd");
+    await page.click("[data-action=run]");
+    await page.waitForFunction("document.querySelector('[data-output] .json')?.textContent.includes('\"key_length\": 4')");
   });
 
   it("lists recent install jobs with status, stage and reason", async () => {
@@ -280,7 +295,10 @@ describe("the console as an admin", () => {
   it("shows each component's health and every sandbox process", async () => {
     await page.goto(`${rt.url}/console#/health`);
     await page.waitForSelector("[data-component=sandbox]");
-    expect(await page.locator("[data-component]").evaluateAll((els) => els.map((e) => e.getAttribute("data-component")))).toEqual(["api", "queue", "storage", "sandbox"]);
+    const health = (await (await fetch(`${rt.url}/v1/health`, { headers: bearer(admin.token) })).json()) as { data: { components: Record<string, unknown> } };
+    const components = Object.keys(health.data.components);
+    expect(components).toEqual(expect.arrayContaining(["api", "queue", "storage", "sandbox"]));
+    expect(await page.locator("[data-component]").evaluateAll((els) => els.map((e) => e.getAttribute("data-component")))).toEqual(components);
     expect(await page.textContent("[data-component=sandbox]")).toMatch(/pid/);
     await screenshot(page, "09-health");
   });
@@ -298,7 +316,7 @@ describe("the console as an admin", () => {
     await card.locator("[data-action=delete]").click();
     await screenshot(page, "11-delete-confirm");
     await card.locator("[data-action=confirm-delete]").click();
-    await page.waitForFunction(() => document.querySelector("[data-package=console_demo][data-version='1.1.0']") === null);
+    await page.waitForFunction(versionGone("console_demo", "1.1.0"));
     const listed = (await (await fetch(`${rt.url}/v1/ListPackages`, { method: "POST", body: "{}", headers: bearer(admin.token) })).json()) as { data: { name: string; version: string }[] };
     expect(listed.data.filter((p) => p.name === "console_demo").map((p) => p.version)).toEqual(["1.0.0", "1.2.0"]);
     expect(watch.dialogs).toEqual([]);
@@ -323,11 +341,7 @@ describe("untrusted metadata", () => {
       await page.waitForSelector("[data-field='input.q']");
       expect(await page.textContent("[data-field='input.q'] .help")).toBe(HOSTILE.toolDescription);
       await page.waitForTimeout(300);
-      const made = await page.evaluate(() => ({
-        pwned: (window as unknown as { __pwned?: unknown }).__pwned ?? null,
-        imgs: document.querySelectorAll("img[src='x'], svg[onload], b, i").length,
-        scripts: [...document.scripts].map((s) => s.getAttribute("src")),
-      }));
+      const made = await page.evaluate(HOSTILE_EFFECTS);
       expect(made).toEqual({ pwned: null, imgs: 0, scripts: ["/console/assets/console.js"] });
       await page.goBack();
       await page.waitForSelector("[data-package-name=hostile_meta]");

@@ -13,8 +13,8 @@ const invoke = mintToken();
 const MAX_PACKAGE_BYTES = 200_000;
 
 const as = (token: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
-const upload = (body: BodyInit, query = "", token = admin.token) =>
-  fetch(`${rt.url}/v1/UploadPackage${query}`, as(token, { method: "POST", body, headers: { "content-type": "application/zip" } }));
+const upload = (body: Uint8Array | string, query = "", token = admin.token) =>
+  fetch(`${rt.url}/v1/UploadPackage${query}`, as(token, { method: "POST", body: typeof body === "string" ? body : Buffer.from(body), headers: { "content-type": "application/zip" } }));
 const json = async <T>(res: Response) => (await res.json()) as { data: T; error: { code: string; message: string } | null };
 
 async function watch(jobId: string): Promise<{ status: string; stage?: string; progress: number; reason?: string }[]> {
