@@ -16,7 +16,7 @@ import { packFolder } from "../../sdk/src/testing/package-archive.ts";
 import { startTestRuntime, type TestRuntime } from "../host/http/runtime-fixture.ts";
 import { launchChromium, screenshot, watchPage, type PageWatch } from "./browser.ts";
 import { demoPackage, HOSTILE, hostilePackage } from "./console-packages.ts";
-import { HOSTILE_EFFECTS, JOB_STATES_SEEN, RECORD_JOB_STATES, STORED_SECRETS, versionGone } from "./page-scripts.ts";
+import { HOSTILE_EFFECTS, JOB_STATES_SEEN, RECORD_JOB_STATES, STORED_SECRETS } from "./page-scripts.ts";
 
 let rt: TestRuntime;
 let browser: Browser;
@@ -276,7 +276,7 @@ describe("the console as an admin", () => {
     await page.uncheck("[data-action=use-stored]");
     await page.fill("[data-field='cfg.api_key'] input", "abcd");
     await page.click("[data-action=run]");
-    await page.waitForFunction("document.querySelector('[data-output] .json')?.textContent.includes('\"key_length\": 4')");
+    await page.locator("[data-output] .json", { hasText: '"key_length": 4' }).waitFor();
   });
 
   it("lists recent install jobs with status, stage and reason", async () => {
@@ -316,7 +316,8 @@ describe("the console as an admin", () => {
     await card.locator("[data-action=delete]").click();
     await screenshot(page, "11-delete-confirm");
     await card.locator("[data-action=confirm-delete]").click();
-    await page.waitForFunction(versionGone("console_demo", "1.1.0"));
+    // (waitForFunction would evaluate a string in the page, which its CSP refuses: no eval.)
+    await card.waitFor({ state: "detached" });
     const listed = (await (await fetch(`${rt.url}/v1/ListPackages`, { method: "POST", body: "{}", headers: bearer(admin.token) })).json()) as { data: { name: string; version: string }[] };
     expect(listed.data.filter((p) => p.name === "console_demo").map((p) => p.version)).toEqual(["1.0.0", "1.2.0"]);
     expect(watch.dialogs).toEqual([]);

@@ -30,6 +30,3 @@ export const HOSTILE_EFFECTS = `({
   imgs: document.querySelectorAll("img[src='x'], svg[onload], b, i").length,
   scripts: [...document.scripts].map((s) => s.getAttribute("src")),
 })`;
-
-export const versionGone = (pkg: string, version: string): string =>
-  `document.querySelector(${JSON.stringify(`[data-package=${pkg}][data-version='${version}']`)}) === null`;
