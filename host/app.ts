@@ -20,6 +20,7 @@ import { createLogger, type Logger } from "./logging/logger.ts";
 import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
 import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
+import { MemoryChannelStore, MemoryQuotaStore, MemoryUsageStore, TenantMeter, usageRetentionMs, VersionChannels, type ChannelStore, type QuotaStore, type UsageStore } from "./tenancy/index.ts";
 import packageJson from "../package.json" with { type: "json" };
 
 export interface Runtime {
@@ -39,13 +40,28 @@ export interface StartOptions {
 
 type Closers = (() => Promise<void>)[];
 
+/** Where quotas, usage and channels are kept: Redis when the deployment has one, else this process. */
+interface TenancyStores {
+  quotas: QuotaStore;
+  usage: UsageStore;
+  channels: ChannelStore;
+}
+
 interface Composed {
   packages: PackageCatalog;
   jobs: JobQueue;
+  tenancy: TenancyStores;
   /** Where stored plugin configs live: Redis when there is one, else a local file. */
   configStore: PluginConfigStore;
   storageHealth(): Promise<ComponentHealth>;
 }
+
+function memoryStores(config: Config): TenancyStores {
+  return { quotas: new MemoryQuotaStore(), usage: new MemoryUsageStore(usageRetentionMs(config.tenants)), channels: new MemoryChannelStore() };
+}
+
+/** A concurrency lease outlives the longest call by this much before it expires on its own. */
+const LEASE_MARGIN_MS = 60_000;
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
@@ -94,13 +110,23 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       ? await composeShared(config, managerOptions, logger, closers)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);
 
+    const channels = new VersionChannels({ store: composed.tenancy.channels, packages: composed.packages, logger: logger.child({ component: "channels" }) });
+    const meter = new TenantMeter({
+      tenants: config.tenants,
+      quotas: composed.tenancy.quotas,
+      usage: composed.tenancy.usage,
+      leaseMs: config.sandbox.timeout_ms + LEASE_MARGIN_MS,
+      logger: logger.child({ component: "quotas" }),
+    });
     const pluginConfigs = new PluginConfigs(composed.configStore, new ConfigSealer(secretsKey.key));
     closers.push(() => pluginConfigs.close());
     const deps: ApiDeps = {
       packages: composed.packages,
       jobs: composed.jobs,
       sandbox,
-      tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs }),
+      tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs, channels, meter }),
+      channels,
+      meter,
       pluginConfigs,
       storageHealth: composed.storageHealth,
       uploads,
@@ -138,7 +164,7 @@ async function composeEmbedded(config: Config, packages: PackageManager, logger:
     const writable = await isWritable(config.extensions_dir);
     return { state: writable ? "ok" : "down", backend: config.storage.backend, ...extensionsHealth(writable) };
   };
-  return { packages, jobs, configStore: new FilePluginConfigStore(config.plugin_configs.file_path), storageHealth };
+  return { packages, jobs, tenancy: memoryStores(config), configStore: new FilePluginConfigStore(config.plugin_configs.file_path), storageHealth };
 }
 
 /** Package storage is the truth; with Redis, workers install and nodes hear each other's deletes. */
@@ -151,6 +177,7 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
 
   let jobs: JobQueue;
   let catalog: SharedPackageCatalog;
+  let tenancy: TenancyStores;
   let configStore: PluginConfigStore;
   if (config.redis !== undefined) {
     // Loaded only here, so the embedded defaults never load the Redis clients.
@@ -159,7 +186,18 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
     jobs = services.queue;
     configStore = services.pluginConfigs;
     catalog = new SharedPackageCatalog({ manager, storage, locks: services.locks, events: services.events, logger: catalogLogger });
+    const [{ RedisQuotaStore }, { RedisUsageStore }, { RedisChannelStore }] = await Promise.all([
+      import("./tenancy/redis-quota-store.ts"),
+      import("./tenancy/redis-usage-store.ts"),
+      import("./tenancy/redis-channel-store.ts"),
+    ]);
+    tenancy = {
+      quotas: new RedisQuotaStore(services.client, services.keys),
+      usage: new RedisUsageStore(services.client, services.keys, usageRetentionMs(config.tenants)),
+      channels: new RedisChannelStore(services.client, services.keys),
+    };
   } else {
+    tenancy = memoryStores(config);
     const locks = new LocalVersionLocks();
     const installer = new StorageInstaller({ manager, storage, locks, logger: catalogLogger });
     const runner: InstallRunner = async (request, { signal, onStage }) => {
@@ -173,7 +211,7 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
     catalog = new SharedPackageCatalog({ manager, storage, locks, logger: catalogLogger });
   }
   await catalog.start();
-  return { packages: catalog, jobs, configStore, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
+  return { packages: catalog, jobs, tenancy, configStore, storageHealth: () => sharedStorageHealth(storage, config.extensions_dir) };
 }
 
 /** Warns about an open API off loopback (with `auth`, every /v1 call needs a bearer token). */

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   InvalidConfig: { status: 422, retryable: false },
   PluginInvalidConfig: { status: 422, retryable: false },
   RateLimited: { status: 429, retryable: true },
+  QuotaExceeded: { status: 429, retryable: true },
   ToolError: { status: 500, retryable: false },
   ToolMemoryLimit: { status: 500, retryable: false },
   ToolTimeout: { status: 504, retryable: false },
@@ -47,6 +48,17 @@ export class RuntimeError extends Error {
     this.name = "RuntimeError";
     this.code = code;
     this.data = options?.data;
+  }
+
+  /**
+   * Seconds until a refused call may succeed (`QuotaExceeded`): `error.data.retry_after_s`,
+   * so every transport can answer it (HTTP as `Retry-After`).
+   */
+  get retryAfterS(): number | undefined {
+    const data = this.data;
+    if (typeof data !== "object" || data === null) return undefined;
+    const value: unknown = (data as { retry_after_s?: unknown }).retry_after_s;
+    return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
   }
 
   get status(): number {

@@ -10,6 +10,12 @@ export const FetchOptionsSchema = z
     extra_origins: z.array(z.string()).default([]),
     /** …and origins no plugin may reach, whatever its manifest says. */
     deny_origins: z.array(z.string()).default([]),
+    /**
+     * Origins, beyond each manifest's own, where a plugin's secret placeholders are
+     * replaced by the real values (a GitHub Enterprise host, a test upstream). An origin
+     * only in extra_origins is reachable, but secrets stay placeholders there.
+     */
+    secret_origins: z.array(z.string()).default([]),
     max_requests: z.number().int().min(0).default(50),
     max_response_bytes: z.number().int().min(0).default(10 * 1024 * 1024),
     max_request_bytes: z.number().int().min(0).default(10 * 1024 * 1024),
@@ -48,6 +54,11 @@ export const SandboxOptionsSchema = z
     max_log_line_bytes: z.number().int().min(16).default(4096),
     /** Chunks a stream may have in flight before the plugin's generator waits. */
     stream_high_water: z.number().int().min(1).default(16),
+    /**
+     * Whether a package may mark a config field secret(schema, { exposed: true }) and
+     * receive its raw value; false refuses to install or run such packages.
+     */
+    allow_exposed_secrets: z.boolean().default(true),
     fetch: FetchOptionsSchema.prefault({}),
   })
   .strict();

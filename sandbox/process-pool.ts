@@ -18,6 +18,8 @@ import type {
   ToolStream,
   ValidateCall,
 } from "./sandbox-api.ts";
+import { checkSecretFields } from "./bridge/secret-fields.ts";
+import { CallSecretMinter } from "./call-secrets.ts";
 import { buildChildEntry, buildPrelude } from "./sandbox-build.ts";
 import { SandboxProcess } from "./sandbox-process.ts";
 import { ChunkStream } from "./chunk-stream.ts";
@@ -35,7 +37,7 @@ const silentLogger: SandboxLogger = { debug() {}, info() {}, warn() {}, error() 
 
 const STATS_INTERVAL_MS = 5_000;
 
-export const EMPTY_USAGE: CallUsage = { cpu_ms: 0, wall_ms: 0, heap_peak_bytes: 0, fetch_count: 0, fetch_bytes: 0 };
+export const EMPTY_USAGE: CallUsage = { cpu_ms: 0, wall_ms: 0, heap_peak_bytes: 0, wasm_memory_bytes: 0, fetch_count: 0, fetch_bytes: 0 };
 
 function hashKey(key: string): number {
   let h = 0x811c9dc5;
@@ -49,6 +51,7 @@ function hashKey(key: string): number {
 export class SandboxProcessPool implements Sandbox {
   private readonly processes: SandboxProcess[] = [];
   private readonly gate: TenantGate;
+  private readonly secrets: CallSecretMinter;
   private nextId = 1;
   private rr = 0;
   private started: Promise<void> | null = null;
@@ -59,6 +62,7 @@ export class SandboxProcessPool implements Sandbox {
     private readonly logger: SandboxLogger = silentLogger,
   ) {
     this.gate = new TenantGate(options.tenant_max_concurrent, options.tenant_max_queued);
+    this.secrets = new CallSecretMinter(options.allow_exposed_secrets);
   }
 
   start(): Promise<void> {
@@ -91,7 +95,9 @@ export class SandboxProcessPool implements Sandbox {
     return this.processes[hashKey(`${call.tenant}\u0000${call.pkg}\u0000${call.version}`) % this.processes.length]!;
   }
 
-  private callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): ParentMessage {
+  /** The call as the child gets it: its cfg's secrets replaced by placeholders. */
+  private async callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): Promise<ParentMessage> {
+    const { cfgJson, secrets } = await this.secrets.mint(call, call.plugin, call.cfgJson, kind === "validate" ? "PluginInvalidConfig" : "InvalidConfig");
     return {
       t: "call",
       id,
@@ -100,18 +106,20 @@ export class SandboxProcessPool implements Sandbox {
       plugin: call.plugin,
       tool: "tool" in call ? call.tool : "",
       inputJson: "inputJson" in call ? call.inputJson : "{}",
-      cfgJson: call.cfgJson,
+      cfgJson,
       requestId: call.requestId ?? randomUUID(),
+      ...(secrets.size > 0 ? { secrets: [...secrets.pairs] } : {}),
     };
   }
 
   /** A request/response call (tool or validate) under the tenant gate. */
   private async exchange(kind: "tool" | "validate", call: ToolCall | ValidateCall): Promise<ToolResult> {
     await this.start();
+    const id = this.nextId++;
+    const message = await this.callMessage(id, kind, call);
     const release = await this.gate.enter(call.tenant, call.signal);
     try {
       const proc = this.pick(call);
-      const id = this.nextId++;
       return await new Promise<ToolResult>((resolve, reject) => {
         const onAbort = () => {
           proc.notify({ t: "cancel", id, reason: "client" });
@@ -121,7 +129,7 @@ export class SandboxProcessPool implements Sandbox {
         call.signal?.addEventListener("abort", onAbort, { once: true });
         const done = () => call.signal?.removeEventListener("abort", onAbort);
         proc
-          .request(id, this.callMessage(id, kind, call), {
+          .request(id, message, {
             onMessage: (msg) => {
               if (msg.t === "result") {
                 done();
@@ -176,10 +184,11 @@ export class SandboxProcessPool implements Sandbox {
     call.signal?.addEventListener("abort", () => stream.cancel(), { once: true });
     (async () => {
       await this.start();
+      const message = await this.callMessage(id, "stream", call);
       release = await this.gate.enter(call.tenant, call.signal);
       if (stream.closed) return finish();
       proc = this.pick(call);
-      await proc.request(id, this.callMessage(id, "stream", call), {
+      await proc.request(id, message, {
         onMessage: (msg: ChildMessage) => {
           if (msg.t === "chunk") {
             stream.push(msg.json);
@@ -218,6 +227,12 @@ export class SandboxProcessPool implements Sandbox {
         .request(id, { t: "inspect", id, pkg: bundle.pkg, version: bundle.version, code: bundle.code }, {
           onMessage: (msg) => {
             if (msg.t === "inspected") {
+              try {
+                checkSecretFields(msg.plugins, this.options.allow_exposed_secrets);
+              } catch (err) {
+                reject(err);
+                return true;
+              }
               resolve({ plugins: msg.plugins, codeCache: msg.codeCache ? Buffer.from(msg.codeCache, "base64") : null });
               return true;
             }
@@ -234,6 +249,7 @@ export class SandboxProcessPool implements Sandbox {
   }
 
   async dropPackage(pkg: string, version: string): Promise<void> {
+    this.secrets.forget(pkg, version);
     if (!this.started) return;
     await this.start();
     await Promise.all(

@@ -16,9 +16,12 @@ export type ParentMessage =
       plugin: string;
       tool: string;
       inputJson: string;
+      /** The cfg with placeholders in place of its secrets (sandbox/call-secrets.ts). */
       cfgJson: string;
       /** The client's request id: a log label only; the child mints the call's identity. */
       requestId: string;
+      /** [placeholder, real value] of each secret, for the fetch bridge and HMAC signing of this process. */
+      secrets?: [string, string][];
     }
   | { t: "cancel"; id: number; reason: "client" | "timeout" }
   | { t: "credit"; id: number; n: number }

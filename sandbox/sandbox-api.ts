@@ -42,6 +42,8 @@ export interface CallUsage {
   cpu_ms: number;
   wall_ms: number;
   heap_peak_bytes: number;
+  /** WebAssembly memory the isolate holds (the capped maxima of its memories), at its peak during the call. */
+  wasm_memory_bytes: number;
   fetch_count: number;
   fetch_bytes: number;
 }

@@ -1,8 +1,9 @@
 // What each token role may do (SPEC §5, §7 auth). `admin` runs the deployment: installs,
-// deletes, job control, and everything `invoke` may do. `invoke` is a tenant's calling
-// credential: it runs tools, validates configs, sees which packages are installed and
-// reads a package's metadata before an admin installs it, manages its own tenant's
-// stored plugin configs (an admin may name any tenant's) and exports tool schemas.
+// deletes, job control, version channels, any tenant's usage, and everything `invoke`
+// may do. `invoke` is a tenant's calling credential: it runs tools, validates configs,
+// sees which packages are installed and reads a package's metadata before an admin
+// installs it, manages its own tenant's stored plugin configs (an admin may name any
+// tenant's), exports tool schemas and reads its own tenant's usage.
 //
 // ReadPackageMetadata installs nothing, but it downloads the source and evaluates the
 // package's code as an install does: within the same guards (install sources confined to
@@ -21,6 +22,7 @@ const INVOKE_OPERATIONS: ReadonlySet<string> = new Set([
   "ListPackages",
   "ReadPackageMetadata",
   "PluginIcon",
+  "GetUsage",
   "SetPluginConfig",
   "GetPluginConfig",
   "DeletePluginConfig",

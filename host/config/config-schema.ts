@@ -2,6 +2,7 @@
 // once at start. The `sandbox` section is the sandbox's own options schema, embedded.
 import { z } from "zod";
 import { SandboxOptionsSchema } from "../../sandbox/options.ts";
+import { TenantsConfigSchema } from "../tenancy/tenancy-config.ts";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -160,6 +161,8 @@ export const ConfigSchema = z
     package: PackageConfigSchema.prefault({}),
     auth: AuthConfigSchema.optional(),
     jobs: JobsConfigSchema.prefault({}),
+    /** Quotas per tenant; `default` applies to every tenant not listed. */
+    tenants: TenantsConfigSchema.default({}),
     secrets: SecretsConfigSchema.prefault({}),
     plugin_configs: PluginConfigsConfigSchema.prefault({}),
   })

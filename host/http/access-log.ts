@@ -1,5 +1,5 @@
 // One structured log line per request: id, method, operation, tenant, status, duration,
-// a tool call's resource receipt, and for failures the error code. Server-side
+// a tool call's resource receipt and serving version, and for failures the error code. Server-side
 // failures log at warn/error.
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../logging/logger.ts";
@@ -20,8 +20,11 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
       code: c.get("error")?.code,
       tenant: principalOf(c)?.tenant,
-      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, fetch_count, fetch_bytes).
+      // The call's resource receipt (cpu_ms, wall_ms, heap_peak_bytes, wasm_memory_bytes, fetch_count, fetch_bytes).
       usage: c.get("usage"),
+      // Which version served a tool call, and the channel that chose it.
+      version: c.get("served")?.version,
+      channel: c.get("served")?.channel ?? undefined,
     };
     if (status >= 500) logger.warn(fields, "request failed");
     else logger.info(fields, "request");

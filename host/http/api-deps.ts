@@ -4,6 +4,7 @@ import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import type { JobQueue } from "../jobs/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { UploadStore } from "../package/index.ts";
+import type { TenantMeter, VersionChannels } from "../tenancy/index.ts";
 import type { PluginConfigs } from "../plugin-configs/index.ts";
 import type { ToolRunner } from "../tools/index.ts";
 import type { PackageCatalog } from "./package-catalog.ts";
@@ -19,6 +20,10 @@ export interface ApiDeps {
   sandbox: Pick<Sandbox, "health">;
   /** Every tool call and validate goes through it, whatever the transport. */
   tools: ToolRunner;
+  /** Channel operations (SetChannel, RollbackChannel, GetChannels). */
+  channels: VersionChannels;
+  /** GetUsage. */
+  meter: TenantMeter;
   /** The tenants' stored plugin configs (SetPluginConfig and friends). */
   pluginConfigs: PluginConfigs;
   /** The state of package storage, for /v1/health. */

@@ -5,6 +5,7 @@ import { z } from "@hono/zod-openapi";
 import { ERROR_CODES, type ErrorCode } from "../../sandbox/errors.ts";
 import { TENANT_PATTERN } from "../auth/index.ts";
 import { JobStatusSchema } from "../jobs/index.ts";
+import { CHANNEL_PATTERN, DURATION_HINT, toDuration, weightsSumTo100 } from "../tenancy/index.ts";
 
 const name = z.string().min(1);
 const jsonObject = z.record(z.string(), z.unknown());
@@ -77,10 +78,14 @@ export const JobIdBody = z.strictObject({ job_id: z.string() }).openapi("JobIdRe
 export const PackageVersionBody = z.strictObject({ pkg: name, version: name }).openapi("PackageVersionRequest");
 export const EmptyBody = z.strictObject({}).openapi("EmptyRequest");
 
+const versionOrChannel = name.optional().openapi({
+  description: "A version (`1.2.0`), a channel name (`stable`), or absent for the `latest` channel (the highest installed version unless set)",
+});
+
 export const RunPluginToolBody = z
   .strictObject({
     pkg: name,
-    version: name,
+    version: versionOrChannel,
     plugin: name,
     tool: name,
     input: jsonObject.default({}),
@@ -90,10 +95,10 @@ export const RunPluginToolBody = z
   .openapi("RunPluginToolRequest");
 
 export const RunPluginValidateBody = z
-  .strictObject({ pkg: name, version: name, plugin: name, cfg: jsonObject.nullable().default(null) })
+  .strictObject({ pkg: name, version: versionOrChannel, plugin: name, cfg: jsonObject.nullable().default(null) })
   .openapi("RunPluginValidateRequest");
 
-export const AdapterQuery = z.strictObject({ pkg: name, version: name, plugin: name, tool: name });
+export const AdapterQuery = z.strictObject({ pkg: name, version: versionOrChannel, plugin: name, tool: name });
 export const AdapterHeaders = z.object({
   cfg: z.string().optional().openapi({ description: "The plugin config as JSON text", example: '{"api_key":"..."}' }),
 });
@@ -101,6 +106,72 @@ export const AdapterBody = z
   .looseObject({ stream: z.boolean().default(false).openapi({ description: "Taken out of the input: answer as server-sent events" }) })
   .openapi("AdapterToolInput", { description: "The tool's input, plus `stream`" });
 
+// ---- tenancy: channels and usage ----------------------------------------------------
+
+const duration = z.string({ error: DURATION_HINT }).openapi({ description: "A duration: 30s, 1m, 1h, 1d", example: "1h" }).transform(toDuration);
+const channelName = z.string().regex(CHANNEL_PATTERN, "must be a channel name: a lowercase letter, then letters, digits, - or _ (at most 64)");
+const tenantName = z.string().regex(TENANT_PATTERN, "must be a tenant name: letters, digits, ., _ or - (at most 64, starting with a letter or digit)");
+
+const weightedVersion = z.strictObject({ version: name, weight: z.number().min(0).max(100) });
+
+export const SetChannelBody = z
+  .strictObject({
+    pkg: name,
+    channel: channelName,
+    versions: z
+      .array(weightedVersion)
+      .min(1)
+      .refine(weightsSumTo100, "the weights must sum to 100")
+      .refine((vs) => new Set(vs.map((v) => v.version)).size === vs.length, "a version is listed twice")
+      .openapi({ description: "Versions and their share of tenants in percent; list them in the same order through a rollout so tenants on a new version stay on it" }),
+    pins: z.record(tenantName, name).default({}).openapi({ description: "Tenants that always get one version, whatever the weights" }),
+    auto_rollback: z
+      .strictObject({
+        max_error_rate: z.number().min(0).max(1),
+        window: duration,
+        min_calls: z.number().int().min(1).default(20),
+      })
+      .optional()
+      .openapi({ description: "Roll back when the versions new to this assignment fail more than max_error_rate of at least min_calls calls within window" }),
+  })
+  .openapi("SetChannelRequest");
+
+export const ChannelBody = z.strictObject({ pkg: name, channel: channelName }).openapi("ChannelRequest");
+export const GetChannelsBody = z.strictObject({ pkg: name }).openapi("GetChannelsRequest");
+
+const channelAssignment = { versions: z.array(weightedVersion), pins: z.record(z.string(), z.string()) };
+export const ChannelData = z
+  .object({
+    channel: z.string(),
+    ...channelAssignment,
+    auto_rollback: z.object({ max_error_rate: z.number(), window: z.string(), min_calls: z.number() }).nullable(),
+    set_at: z.string().nullable(),
+    implicit: z.boolean().openapi({ description: "`latest` as nobody set it: the highest installed version" }),
+    previous: z.object({ ...channelAssignment, set_at: z.string() }).nullable(),
+  })
+  .openapi("Channel");
+
+export const GetUsageBody = z
+  .strictObject({
+    tenant: tenantName.optional().openapi({ description: "Whose usage: the caller's own when absent; another tenant's needs an admin token" }),
+    window: duration,
+  })
+  .openapi("GetUsageRequest");
+
+const usageAmounts = { calls: z.number(), cpu_ms: z.number(), egress_requests: z.number(), egress_bytes: z.number() };
+export const UsageData = z
+  .object({
+    window: z.string(),
+    since: z.string(),
+    until: z.string(),
+    tenant: z.string(),
+    totals: z.object(usageAmounts),
+    packages: z.array(
+      z.object({ pkg: z.string(), version: z.string(), ...usageAmounts, tools: z.array(z.object({ plugin: z.string(), tool: z.string(), ...usageAmounts })) }),
+    ),
+    series: z.array(z.object({ start: z.string(), calls: z.number(), cpu_ms: z.number() })).openapi({ description: "Equal buckets over the window, oldest first" }),
+  })
+  .openapi("Usage");
 // ---- stored plugin configs --------------------------------------------------------
 
 const tenantField = z

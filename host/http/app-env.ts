@@ -2,6 +2,7 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage } from "../../sandbox/sandbox-api.ts";
+import type { ServedLabel } from "../tools/index.ts";
 
 export interface AppEnv {
   Variables: RequestIdVariables & {
@@ -11,5 +12,7 @@ export interface AppEnv {
     error?: RuntimeError;
     /** The resource receipt of a tool call, for logs. */
     usage?: CallUsage;
+    /** The version (and channel) that served a tool call, for logs. */
+    served?: ServedLabel;
   };
 }

@@ -17,6 +17,7 @@ import { mountHealthRoute } from "./health-route.ts";
 import { mountPluginIconRoute } from "./plugin-icon-route.ts";
 import type { ApiApp } from "./operation.ts";
 import { mountPackageOperations } from "./package-operations.ts";
+import { mountTenancyOperations } from "./tenancy-operations.ts";
 import { mountPluginConfigOperations } from "./plugin-config-operations.ts";
 import { mountToolSchemaOperations } from "./tool-schema-operations.ts";
 import { mountToolOperations } from "./tool-operations.ts";
@@ -37,6 +38,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountJobListOperations(app, deps);
   mountUploadOperation(app, deps);
   mountToolOperations(app, deps);
+  mountTenancyOperations(app, deps);
   mountPluginConfigOperations(app, deps);
   mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
@@ -82,6 +84,8 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
     const { error, unexpected } = toClientError(err, c.get("requestId"));
     if (unexpected) deps.logger.error({ req_id: c.get("requestId"), err }, "unexpected error");
     c.set("error", error);
+    const retryAfter = error.retryAfterS;
+    if (retryAfter !== undefined) c.header("Retry-After", String(Math.ceil(retryAfter)));
     return respondError(c, error);
   });
   return app;

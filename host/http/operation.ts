@@ -17,7 +17,7 @@ export interface OperationSpec<B extends z.ZodType> {
   name: string;
   summary: string;
   description?: string;
-  tag: "Packages" | "Install jobs" | "Tools" | "Plugin configs";
+  tag: "Packages" | "Install jobs" | "Tools" | "Plugin configs" | "Tenancy";
   body: B;
   /** The shape of `data` in a successful answer. */
   data: z.ZodType;

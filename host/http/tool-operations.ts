@@ -3,7 +3,7 @@
 // AbortSignal that fires when the client goes away, so the tool stops with it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { RuntimeError } from "../../sandbox/errors.ts";
-import type { ToolTarget } from "../tools/index.ts";
+import { servedOfError, type RequestedTool } from "../tools/index.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { AdapterBody, AdapterHeaders, AdapterQuery, RunPluginToolBody, RunPluginValidateBody, dataEnvelope } from "./api-schemas.ts";
 import { respondData, respondJsonText } from "./envelope.ts";
@@ -13,7 +13,7 @@ import { SSE_DESCRIPTION, errorResponses, mountOperation, type ApiApp, type ApiC
 import { parseRequest } from "./request-parser.ts";
 import { respondSse, singleChunk } from "./sse-stream.ts";
 import { tenantOf } from "./tenant.ts";
-import { recordUsage, usageOfError } from "./usage-header.ts";
+import { recordServed, recordUsage, usageOfError } from "./usage-header.ts";
 
 const TOOL_ERRORS = [
   "PackageNotFound",
@@ -22,22 +22,24 @@ const TOOL_ERRORS = [
   "InvalidInput",
   "InvalidConfig",
   "RateLimited",
+  "QuotaExceeded",
   "ToolError",
   "ToolMemoryLimit",
   "ToolTimeout",
   "FetchDenied",
 ] as const;
 
-async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, inputJson: string, cfg: unknown, stream: boolean): Promise<Response> {
+async function runTool(c: ApiContext, deps: ApiDeps, target: RequestedTool, inputJson: string, cfg: unknown, stream: boolean): Promise<Response> {
   const signal = clientSignal(c);
   const outcome = await deps.tools
     .call({ tenant: tenantOf(c), target, inputJson, cfg, requestId: c.get("requestId"), signal, stream })
     .catch((err: unknown) => {
-      recordUsage(c, usageOfError(err));
+      recordUsage(c, usageOfError(err), servedOfError(err));
       throw err;
     });
+  const served = { version: outcome.target.version, channel: outcome.channel };
   if (outcome.kind === "result") {
-    recordUsage(c, outcome.usage);
+    recordUsage(c, outcome.usage, served);
     if (!stream) return respondJsonText(c, outcome.json);
     return respondSse(c, { chunks: singleChunk(outcome.json), cancel: () => undefined });
   }
@@ -45,7 +47,8 @@ async function runTool(c: ApiContext, deps: ApiDeps, target: ToolTarget, inputJs
   const toolStream = outcome.stream;
   const onClientGone = (): void => toolStream.cancel();
   signal.addEventListener("abort", onClientGone, { once: true });
-  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), tenant: tenantOf(c), pkg: target.pkg, tool: target.tool });
+  recordServed(c, served);
+  const log = deps.logger.child({ req_id: c.get("requestId"), operation: c.get("operation"), tenant: tenantOf(c), pkg: target.pkg, version: served.version, tool: target.tool });
   const started = performance.now();
   try {
     return await respondSse(c, {
@@ -114,7 +117,7 @@ export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {
       await deps.tools
         .validate({ tenant: tenantOf(c), target: { pkg, version, plugin }, cfg, requestId: c.get("requestId"), signal: clientSignal(c) })
         .catch((err: unknown) => {
-          recordUsage(c, usageOfError(err));
+          recordUsage(c, usageOfError(err), servedOfError(err));
           throw err;
         });
       return respondData(c, null);

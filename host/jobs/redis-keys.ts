@@ -68,6 +68,36 @@ export class RedisKeys {
     return `${this.beeQueue}:${INSTALL_QUEUE}:${suffix}`;
   }
 
+  /** One quota counter of a tenant: a hash {s: window start, v: value}. */
+  quota(tenant: string, counter: string, windowMs: number): string {
+    return `${this.prefix}:quota:${tenant}:${counter}:${windowMs}`;
+  }
+
+  /** A tenant's running calls (a sorted set of call ids by lease expiry), for `concurrent`. */
+  quotaLeases(tenant: string): string {
+    return `${this.prefix}:quota:${tenant}:leases`;
+  }
+
+  /** A tenant's usage in one time slot of `resolutionMs` (a hash of counters per package and tool). */
+  usage(tenant: string, resolutionMs: number, slotStart: number): string {
+    return `${this.prefix}:usage:${tenant}:${resolutionMs}:${slotStart}`;
+  }
+
+  /** A package's version channel: a list of assignments, newest (current) first. */
+  versionChannel(pkg: string, channel: string): string {
+    return `${this.prefix}:vchannel:${pkg}:${channel}`;
+  }
+
+  /** The names of a package's version channels (a set). */
+  versionChannels(pkg: string): string {
+    return `${this.prefix}:vchannels:${pkg}`;
+  }
+
+  /** Calls and errors of one channel assignment over its error-rate window (a hash). */
+  channelHealth(pkg: string, channel: string, assignmentId: string): string {
+    return `${this.prefix}:vchannel-health:${pkg}:${channel}:${assignmentId}`;
+  }
+
   channel(name: RedisChannel): string {
     return `${this.prefix}:events:${name}`;
   }

@@ -15,7 +15,11 @@ export type ScriptName =
   | "job-requeue"
   | "lock-acquire"
   | "lock-renew"
-  | "lock-release";
+  | "lock-release"
+  | "quota-admit"
+  | "quota-settle"
+  | "channel-rollback"
+  | "channel-outcome";
 
 type ScriptArg = string | number;
 

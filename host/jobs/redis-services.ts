@@ -3,7 +3,8 @@
 // stored plugin configs.
 import type { JobsConfig } from "../config/index.ts";
 import type { Logger } from "../logging/logger.ts";
-import { awaitRedisReady, closeRedis, connectRedis, describeRedis, type RedisConfig } from "./redis-connection.ts";
+import { awaitRedisReady, closeRedis, connectRedis, describeRedis, type RedisClient, type RedisConfig } from "./redis-connection.ts";
+import type { RedisKeys } from "./redis-keys.ts";
 import { RedisJobQueue } from "./redis-job-queue.ts";
 import { NodeHeartbeat, newNodeId } from "./redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "./redis-package-events.ts";
@@ -12,6 +13,9 @@ import { RedisPluginConfigStore } from "./redis-plugin-config-store.ts";
 
 export interface RedisServices {
   nodeId: string;
+  /** The node's command connection, for the other Redis-backed stores (quotas, usage, channels). */
+  client: RedisClient;
+  keys: RedisKeys;
   queue: RedisJobQueue;
   locks: RedisPackageLock;
   events: RedisPackageEvents;
@@ -35,5 +39,5 @@ export async function connectRedisServices(redis: RedisConfig, jobs: JobsConfig,
   const heartbeat = new NodeHeartbeat(client, queue.keys, nodeId, logger);
   await heartbeat.start();
   closers.push(() => heartbeat.stop());
-  return { nodeId, queue, locks: new RedisPackageLock(client, queue.keys, nodeId), events, pluginConfigs: new RedisPluginConfigStore(client, queue.keys) };
+  return { nodeId, client, keys: queue.keys, queue, locks: new RedisPackageLock(client, queue.keys, nodeId), events, pluginConfigs: new RedisPluginConfigStore(client, queue.keys) };
 }

@@ -1,15 +1,23 @@
 // The one path a tool call takes through the host, whatever door it came in by (/v1
-// JSON or SSE, the adapter route, MCP): resolve the target against the installed
-// metadata, settle the call's cfg (the caller's, else the tenant's stored one), read a
-// strict-mode `null` for an optional property as absent, run it in the sandbox, and
-// hand back the result or the stream with its receipt. Transports only translate requests and answers; every
-// rule about a call (which version serves it, whose config it uses, whether it is
-// admitted, what it is charged) is a step here, so no door can skip one.
+// JSON or SSE, the adapter route, MCP). Its steps, in order:
+//   1. version: the version named, or the one a channel assigns the tenant (`latest`
+//      when none is named);
+//   2. target: the pkg@version / plugin / tool against the installed metadata (a typo
+//      is a 404 and costs no quota);
+//   3. admission: the tenant's quotas (QuotaExceeded with the seconds to wait);
+//   4. the call in the sandbox, with the call's cfg (the caller's, else the tenant's
+//      stored config), a strict-mode `null` for an optional property read as absent;
+//   5. accounting: the receipt charged to the tenant's quotas and usage, and the outcome
+//      counted for the channel's automatic rollback.
+// Transports only translate requests and answers, so no door can skip a step.
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
+import { usageOfError } from "../http/usage-header.ts";
 import type { StoredConfigResolver } from "../plugin-configs/index.ts";
+import { isPluginFailure, type ServedVersion, type TenantMeter, type VersionChannels } from "../tenancy/index.ts";
 import { dropOptionalNulls } from "./optional-nulls.ts";
+import { attachServed } from "./served-version.ts";
 import { resolvePlugin, resolveTool, type PluginMeta, type PluginTarget, type ToolMeta, type ToolTarget } from "./tool-target.ts";
 
 export interface ToolRunnerDeps {
@@ -17,10 +25,12 @@ export interface ToolRunnerDeps {
   sandbox: Pick<Sandbox, "runTool" | "streamTool" | "validate">;
   /** The tenants' stored plugin configs, used by a call that brings no `cfg`. */
   configs: StoredConfigResolver;
+  channels: VersionChannels;
+  meter: TenantMeter;
 }
 
 interface CallContext {
-  /** Who the call acts as: isolates, caps and usage are scoped by it. */
+  /** Who the call acts as: isolates, caps, quotas and usage are scoped by it. */
   tenant: string;
   /** The caller's cfg as given; `null` when none was (the tenant's stored config is used then). */
   cfg: unknown;
@@ -30,8 +40,19 @@ interface CallContext {
   signal: AbortSignal;
 }
 
+/** A call's target as the caller named it: `version` is a version, a channel name, or absent (`latest`). */
+export interface RequestedPlugin {
+  pkg: string;
+  version?: string | undefined;
+  plugin: string;
+}
+
+export interface RequestedTool extends RequestedPlugin {
+  tool: string;
+}
+
 export interface ToolCallRequest extends CallContext {
-  target: ToolTarget;
+  target: RequestedTool;
   /** JSON text of the tool's input: validated in the isolate, parsed here only to drop a strict-mode `null` (see optional-nulls.ts). */
   inputJson: string;
   /** A streaming answer is wanted (and the tool streams). */
@@ -39,12 +60,13 @@ export interface ToolCallRequest extends CallContext {
 }
 
 export interface ValidateRequest extends CallContext {
-  target: PluginTarget;
+  target: RequestedPlugin;
 }
 
-/** What served the call: the version actually run and the tool's metadata. */
+/** What served the call: the version actually run (and its channel) and the tool's metadata. */
 export interface ToolCallServed {
   target: ToolTarget;
+  channel: string | null;
   plugin: PluginMeta;
   tool: ToolMeta;
 }
@@ -62,51 +84,75 @@ export class ToolRunner {
   constructor(private readonly deps: ToolRunnerDeps) {}
 
   /**
-   * Runs one tool call. A failure rejects with the sandbox's RuntimeError, carrying the
-   * call's receipt when the call had started (see `usageOfError`).
+   * Runs one tool call. A failure rejects with a RuntimeError carrying the call's receipt
+   * when the call had started (`usageOfError`) and the version that served it once one
+   * was chosen (`servedOfError`).
    */
   async call(req: ToolCallRequest): Promise<ToolCallOutcome> {
-    const target = req.target;
-    const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
-    const call: ToolCall = {
-      tenant: req.tenant,
-      ...target,
-      dir,
-      inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
-      cfgJson: await this.cfgJsonOf(req, target),
-      requestId: req.requestId,
-      signal: req.signal,
-    };
-    const served = { target, plugin, tool };
-    if (req.stream && tool.stream) return { ...served, kind: "stream", stream: this.deps.sandbox.streamTool(call) };
-    const result = await this.deps.sandbox.runTool(call);
-    return { ...served, kind: "result", json: result.json, usage: result.usage };
+    const { channels, meter } = this.deps;
+    const served = await channels.resolve(req.tenant, req.target.pkg, req.target.version);
+    const target: ToolTarget = { ...req.target, version: served.version };
+    try {
+      const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
+      const cfgJson = await this.cfgJsonOf(req, target);
+      const ticket = await meter.admit(req.tenant);
+      const call: ToolCall = {
+        tenant: req.tenant,
+        ...target,
+        dir,
+        inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
+        cfgJson,
+        requestId: req.requestId,
+        signal: req.signal,
+      };
+      const info = { target, channel: served.channel, plugin, tool };
+      const finish = (usage: CallUsage | undefined, err: unknown): void => {
+        void meter.settle(ticket, target, usage);
+        void channels.observe(served, err !== undefined && isPluginFailure(err)).catch(() => undefined);
+      };
+      if (req.stream && tool.stream) return { ...info, kind: "stream", stream: meteredStream(this.deps.sandbox.streamTool(call), finish) };
+      const result = await this.deps.sandbox.runTool(call).catch((err: unknown) => {
+        finish(usageOfError(err), err);
+        throw err;
+      });
+      finish(result.usage, undefined);
+      return { ...info, kind: "result", json: result.json, usage: result.usage };
+    } catch (err) {
+      throw attachServed(err, served);
+    }
   }
 
   /**
    * Resolves when the plugin accepts cfg; rejects with `PluginInvalidConfig` (HiAgent's
    * RunPluginValidate answer for any unusable cfg), or with `schemaFailure: "InvalidConfig"`
    * a cfg the config schema refuses is `InvalidConfig` and only one the plugin's
-   * `validate` rejects is `PluginInvalidConfig`.
+   * `validate` rejects is `PluginInvalidConfig`. A channel name (or none) picks the
+   * version as a call would.
    */
   async validate(req: ValidateRequest, options: { schemaFailure?: "InvalidConfig" | "PluginInvalidConfig" } = {}): Promise<void> {
-    const { dir } = await resolvePlugin(this.deps.packages, req.target.pkg, req.target.version, req.target.plugin);
-    const call: ValidateCall = {
-      tenant: req.tenant,
-      pkg: req.target.pkg,
-      version: req.target.version,
-      dir,
-      plugin: req.target.plugin,
-      cfgJson: await this.cfgJsonOf(req, req.target),
-      requestId: req.requestId,
-      signal: req.signal,
-    };
-    await this.deps.sandbox.validate(call).catch((err: unknown) => {
-      if (options.schemaFailure === "InvalidConfig" && isSchemaFailure(err)) {
-        throw new RuntimeError("InvalidConfig", err.message, { data: err.data, cause: err });
-      }
-      throw err;
-    });
+    const served = await this.deps.channels.resolve(req.tenant, req.target.pkg, req.target.version);
+    const target: PluginTarget = { ...req.target, version: served.version };
+    try {
+      const { dir } = await resolvePlugin(this.deps.packages, target.pkg, target.version, target.plugin);
+      const call: ValidateCall = {
+        tenant: req.tenant,
+        pkg: target.pkg,
+        version: target.version,
+        dir,
+        plugin: target.plugin,
+        cfgJson: await this.cfgJsonOf(req, target),
+        requestId: req.requestId,
+        signal: req.signal,
+      };
+      await this.deps.sandbox.validate(call).catch((err: unknown) => {
+        if (options.schemaFailure === "InvalidConfig" && isSchemaFailure(err)) {
+          throw new RuntimeError("InvalidConfig", err.message, { data: err.data, cause: err });
+        }
+        throw err;
+      });
+    } catch (err) {
+      throw attachServed(err, served);
+    }
   }
 
   /**
@@ -120,3 +166,36 @@ export class ToolRunner {
     return JSON.stringify(stored);
   }
 }
+
+/**
+ * The stream as the sandbox gives it, reporting its receipt and whether it failed once
+ * the consumer is done with it (ended, failed or stopped early).
+ */
+function meteredStream(stream: ToolStream, finish: (usage: CallUsage | undefined, err: unknown) => void): ToolStream {
+  let closed = false;
+  const close = (failure: unknown): void => {
+    if (closed) return;
+    closed = true;
+    void stream.usage.then(
+      (usage) => finish(usage, failure),
+      () => finish(undefined, failure),
+    );
+  };
+  return {
+    usage: stream.usage,
+    cancel: () => stream.cancel(),
+    async *[Symbol.asyncIterator]() {
+      let failure: unknown;
+      try {
+        yield* stream;
+      } catch (err) {
+        failure = err;
+        throw err;
+      } finally {
+        close(failure);
+      }
+    },
+  };
+}
+
+export type { ServedVersion };

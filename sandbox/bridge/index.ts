@@ -1,5 +1,6 @@
-// The network door of the sandbox bridge: origin policy, address policy, and the
-// guarded HTTP client that applies both (SPEC §4, §9.6).
+// The network door of the sandbox bridge: origin policy, address policy, the guarded
+// HTTP client that applies both (SPEC §4, §9.6), and the secrets a call's requests
+// may carry (placeholders, their substitution and scrubbing, HMAC with them).
 export { classifyAddress, findNonPublicAddress, isPublicAddress, parseHostAsIp } from "./address-policy.ts";
 export type { AddressClassification, IpFamily, ParsedIp } from "./address-policy.ts";
 export { OriginPolicy, describeOrigin, originMatches, parseOriginPattern, parseOriginPatterns } from "./origin-policy.ts";
@@ -17,3 +18,9 @@ export type {
   GuardedResponse,
   HeaderList,
 } from "./guarded-fetch.ts";
+export { checkSecretFields, mapSecretValues, secretFieldsOf, PLACEHOLDER_MIN_LENGTH } from "./secret-fields.ts";
+export type { SecretField, SecretReplacer } from "./secret-fields.ts";
+export { CallSecrets, PLACEHOLDER_PREFIX } from "./secret-placeholders.ts";
+export type { OutgoingRequest, SecretPair } from "./secret-placeholders.ts";
+export { signHmac } from "./hmac-signer.ts";
+export type { HmacRequest } from "./hmac-signer.ts";

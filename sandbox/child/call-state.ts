@@ -6,6 +6,7 @@
 // request id is only the `requestId` label its log lines carry.
 import { randomUUID } from "node:crypto";
 import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
+import type { CallSecrets } from "../bridge/secret-placeholders.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
 import type { CallUsage, IsolateTarget } from "../sandbox-api.ts";
@@ -57,6 +58,7 @@ export class CallState {
   fetchCount = 0;
   fetchBytes = 0;
   logLines = 0;
+  wasmPeak = 0;
   logDropped = 0;
   streamSent = 0;
   streamCredited = 0;
@@ -65,6 +67,8 @@ export class CallState {
   ended = false;
   timedOut = false;
   canceled = false;
+  /** The real values behind the call's placeholders (null: the call has no secrets). */
+  secrets: CallSecrets | null = null;
   /** What the watchdog does when the deadline passes (set by the runner). */
   onDeadline: (() => void) | null = null;
   /** Called with each refused fetch, for the call's log. */
@@ -86,6 +90,7 @@ export class CallState {
   ) {
     this.deadline = Date.now() + timeoutMs;
     this.cpuStart = isolate.cpuNs;
+    this.wasmPeak = isolate.wasmMemoryBytes;
   }
 
   /** Aborted when the call ends; made on first use, since most calls never fetch. */
@@ -141,6 +146,7 @@ export class CallState {
       cpu_ms: Math.max(0, Number(cpuNs) / 1e6),
       wall_ms: Number(wallNs) / 1e6,
       heap_peak_bytes: this.isolate.sampleHeap(),
+      wasm_memory_bytes: this.wasmPeak,
       fetch_count: this.fetchCount,
       fetch_bytes: this.fetchBytes,
     };

@@ -3,6 +3,7 @@
 // a `settle` entry under the call's remaining time budget.
 import { RuntimeError } from "../errors.ts";
 import type { FetchBridge } from "../bridge/fetch-bridge.ts";
+import { signHmac, type HmacRequest } from "../bridge/hmac-signer.ts";
 import type { CallState } from "./call-state.ts";
 
 const BODY_CHUNK = 256 * 1024;
@@ -44,9 +45,18 @@ export class HostOps {
       }
       case "fetch":
         return this.fetch(call, payload);
+      case "wasm_memory": {
+        // The isolate's WebAssembly budget reports what it holds, for the receipt.
+        const bytes = Math.max(0, Number(payload) || 0);
+        call.isolate.wasmMemoryBytes = bytes;
+        if (bytes > call.wasmPeak) call.wasmPeak = bytes;
+        return "0";
+      }
       case "fetch_abort":
         call.fetches.get(payload)?.abort(new RuntimeError("Internal", "aborted"));
         return "0";
+      case "hmac":
+        return this.hmac(call, payload);
       case "body_read":
         return this.bodyRead(call, payload);
       case "body_cancel": {
@@ -81,7 +91,7 @@ export class HostOps {
     call.fetches.set(id, controller);
     const count = call.fetchCount;
     call.fetchCount++;
-    const response = this.fetchBridge.fetch(payload, this.originsOf(call), count, controller.signal);
+    const response = this.fetchBridge.fetch(payload, this.originsOf(call), count, controller.signal, call.secrets);
     call.watchFetch(payload, response);
     response
       .then((res) => {
@@ -102,6 +112,19 @@ export class HostOps {
         call.fetches.delete(id);
         call.controller.signal.removeEventListener("abort", onCallEnd);
       });
+    return id;
+  }
+
+  /** HMAC of `{hash, key, data}` (latin1 bytes), settled as the MAC's latin1 bytes. */
+  private hmac(call: CallState, payload: string): string {
+    const id = newOpId();
+    queueMicrotask(() => {
+      try {
+        this.settle(call, id, true, signHmac(JSON.parse(payload) as HmacRequest, call.secrets));
+      } catch (err) {
+        this.settle(call, id, false, errorJson(err instanceof SyntaxError ? new RuntimeError("ToolError", "malformed HMAC request") : err));
+      }
+    });
     return id;
   }
 

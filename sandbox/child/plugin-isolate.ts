@@ -46,6 +46,8 @@ export class PluginIsolate {
   readonly isolate: ivm.Isolate;
   disposedReason: DisposeReason | null = null;
   heapPeak = 0;
+  /** WebAssembly memory the isolate holds, as its budget last reported it. */
+  wasmMemoryBytes = 0;
   private sampling = false;
   private sampledAt = 0;
   /** Whether V8 refused the code cache at the last load (a V8 or flag change). */
@@ -84,6 +86,8 @@ export class PluginIsolate {
       await global.set("__hb_emit", new ivm.Callback((c: unknown, j: unknown) => hooks.emit(str(c), str(j))));
       await global.set("__hb_random", new ivm.Callback((n: unknown) => hooks.random(Math.max(0, Math.min(MAX_RANDOM, Number(n) | 0)))));
       await global.set("__hb_src", prelude.shared.copyInto({ release: false }));
+      // The WebAssembly budget (runtime/webassembly.ts): wasm memory is outside V8's heap limit.
+      await global.set("__hb_memory_limit", memoryLimitMb * 1024 * 1024);
       const entryRef = (await context.eval(EVAL_PRELUDE, { reference: true, timeout: 10_000 })) as ivm.Reference<Record<string, unknown>>;
       const get = <T>(name: string) => entryRef.get(name, { reference: true }) as Promise<ivm.Reference<T>>;
       const entry = {
@@ -228,6 +232,8 @@ const ISOLATE_CODES = new Set<ErrorCode>([
   "PluginNotFound",
   "ToolNotFound",
   "InvalidPackage",
+  // Raised by the isolate's WebAssembly budget (runtime/webassembly.ts), through the bridge.
+  "ToolMemoryLimit",
 ]);
 
 /** Turns an "E{...}" string from the isolate into a RuntimeError. */

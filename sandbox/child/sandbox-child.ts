@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { RuntimeError } from "../errors.ts";
 import { FetchBridge } from "../bridge/fetch-bridge.ts";
+import { CallSecrets } from "../bridge/secret-placeholders.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { ChildMessage, LogLevel, ParentMessage } from "../protocol.ts";
 import type { CallUsage } from "../sandbox-api.ts";
@@ -150,6 +151,7 @@ export class SandboxChild {
       return;
     }
     const call = new CallState(msg.id, msg.requestId, msg.kind, msg.target, msg.plugin, msg.tool, warm.isolate, this.options.timeout_ms);
+    if (msg.secrets !== undefined && msg.secrets.length > 0) call.secrets = new CallSecrets(msg.secrets);
     call.onFetchDenied = (err) => this.log("warn", `fetch refused: ${err.message}`, call);
     call.onFetch = (report) => this.log("info", "plugin fetch", call, { source: "fetch", ...report });
     this.origins.set(call, warm.fetchOrigins);

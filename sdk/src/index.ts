@@ -49,9 +49,21 @@ export class PluginError extends Error {
   }
 }
 
-/** Marks a config field secret: flagged `x-hiagent-secret` in its JSON Schema and never logged. */
-export function secret<T extends z.ZodType>(schema: T): T {
-  return schema.meta({ secret: true }) as T;
+export interface SecretOptions {
+  /**
+   * The plugin gets the raw value instead of a placeholder (flagged
+   * `x-hiagent-secret-exposed`); an operator may refuse such packages.
+   */
+  exposed?: boolean;
+}
+
+/**
+ * Marks a config field secret: flagged `x-hiagent-secret` in its JSON Schema and never
+ * logged. In the sandbox the plugin sees a placeholder in its place, which the fetch
+ * bridge swaps for the real value only in requests to the package's declared origins.
+ */
+export function secret<T extends z.ZodType>(schema: T, options?: SecretOptions): T {
+  return schema.meta(options?.exposed === true ? { secret: true, secret_exposed: true } : { secret: true }) as T;
 }
 
 type AnySchema = z.ZodType;
@@ -147,6 +159,10 @@ function jsonSchema(schema: AnySchema | undefined, io: "input" | "output"): unkn
       if (meta && (meta as Record<string, unknown>).secret === true) {
         delete json.secret;
         json["x-hiagent-secret"] = true;
+        if ((meta as Record<string, unknown>).secret_exposed === true) {
+          delete json.secret_exposed;
+          json["x-hiagent-secret-exposed"] = true;
+        }
       }
     },
   });

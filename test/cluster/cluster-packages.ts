@@ -27,6 +27,23 @@ export default definePlugin({
 `;
 }
 
+/** The greeter's tools with a `greet` that always throws: a new version gone bad, for channel rollbacks. */
+function brokenGreeterSource(version: string): string {
+  return `import { definePlugin, defineTool, z } from "hiagent-plugin-sdk";
+export default definePlugin({
+  name: "Greeter",
+  description: "Says hello (broken)",
+  tools: {
+    greet: defineTool({
+      description: "Fails",
+      input: z.object({ who: z.string().min(1), excited: z.boolean().default(false) }),
+      run: () => { throw new Error("greeter " + ${JSON.stringify(version)} + " is broken"); },
+    }),
+  },
+});
+`;
+}
+
 /** Spins `ms` when its bundle is first evaluated, so the install's inspect stage lasts a while. */
 function slowSource(ms: number): string {
   return `import { definePlugin, defineTool, z } from "hiagent-plugin-sdk";
@@ -64,4 +81,8 @@ export function writeGreeter(dir: string, name: string, version: string): Promis
 
 export function writeSlow(dir: string, name: string, version: string, ms: number): Promise<PackageFile> {
   return write(dir, name, version, slowSource(ms));
+}
+
+export function writeBrokenGreeter(dir: string, name: string, version: string): Promise<PackageFile> {
+  return write(dir, name, version, brokenGreeterSource(version));
 }

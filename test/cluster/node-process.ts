@@ -12,7 +12,8 @@ export type LogLine = Record<string, unknown>;
 export interface ApiResult<T = unknown> {
   status: number;
   data: T;
-  error: { code: string; message: string } | null;
+  error: { code: string; message: string; data?: unknown } | null;
+  headers: Headers;
 }
 
 export class NodeProcess {
@@ -114,11 +115,13 @@ export class NodeProcess {
     });
   }
 
-  /** POST /v1/<operation> on an API node. */
-  async call<T = unknown>(operation: string, body: object = {}): Promise<ApiResult<T>> {
-    const response = await fetch(`${this.url}/v1/${operation}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  /** POST /v1/<operation> on an API node (with a bearer token when the deployment has `auth`). */
+  async call<T = unknown>(operation: string, body: object = {}, token?: string): Promise<ApiResult<T>> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${this.url}/v1/${operation}`, { method: "POST", headers, body: JSON.stringify(body) });
     const json = (await response.json()) as { data: T; error: ApiResult["error"] };
-    return { status: response.status, data: json.data, error: json.error };
+    return { status: response.status, data: json.data, error: json.error, headers: response.headers };
   }
 
   async health(): Promise<{ status: string; components: Record<string, Record<string, unknown>> }> {

@@ -102,7 +102,7 @@ describe("the guide's flow", () => {
 
   it("runs a tool and answers with its return value", async () => {
     const res = await call("RunPluginTool", { ...tools, plugin: "Echo", tool: "echo", input: { text: "人工智能" }, cfg });
-    expect(res).toEqual({ status: 200, body: { data: { text: "人工智能", key_length: 12, tenant: "default" }, error: null } });
+    expect(res).toEqual({ status: 200, body: { data: { text: "人工智能", key_hidden: true, tenant: "default" }, error: null } });
     const second = await call("RunPluginTool", { ...tools, plugin: "Second", tool: "hello" });
     expect(second.body).toEqual({ data: "hi", error: null });
   });
@@ -130,7 +130,7 @@ describe("the guide's flow", () => {
       headers: { cfg: JSON.stringify(cfg) },
       body: JSON.stringify({ text: "via adapter" }),
     });
-    expect(await res.json()).toEqual({ data: { text: "via adapter", key_length: 12, tenant: "default" }, error: null });
+    expect(await res.json()).toEqual({ data: { text: "via adapter", key_hidden: true, tenant: "default" }, error: null });
   });
 
   it("deletes the package; later calls are PackageNotFound", async () => {
@@ -184,7 +184,7 @@ describe("streaming", () => {
 
   it("streams a non-streaming tool's result as one event", async () => {
     const events = parseSse(await (await stream("echo", { text: "once" })).text());
-    expect(events.map((e) => e.event ?? JSON.parse(e.data))).toEqual([{ data: { text: "once", key_length: 12, tenant: "default" }, error: null }, "end"]);
+    expect(events.map((e) => e.event ?? JSON.parse(e.data))).toEqual([{ data: { text: "once", key_hidden: true, tenant: "default" }, error: null }, "end"]);
   });
 
   it("streams through the adapter when the body says stream: true", async () => {

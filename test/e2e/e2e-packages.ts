@@ -19,6 +19,11 @@ const TOOLS_SOURCE = `
 import { definePlugin, defineTool, PluginError, secret, z } from "hiagent-plugin-sdk";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// The plugin holds a placeholder, not api_key: it compares keys by their HMAC, which the host computes with the real value.
+const fingerprint = async (key: string) => {
+  const k = await crypto.subtle.importKey("raw", new TextEncoder().encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return Array.from(new Uint8Array(await crypto.subtle.sign("HMAC", k, new Uint8Array(0)))).join(",");
+};
 
 export default [
   definePlugin({
@@ -26,13 +31,13 @@ export default [
     description: "Tools for end-to-end tests",
     config: z.object({ api_key: secret(z.string().min(3)) }),
     async validate(cfg) {
-      if (cfg.api_key === "bad-key") throw new PluginError("api_key rejected by upstream");
+      if ((await fingerprint(cfg.api_key)) === (await fingerprint("bad-key"))) throw new PluginError("api_key rejected by upstream");
     },
     tools: {
       echo: defineTool({
         description: "Returns its input and what it knows of the call",
         input: z.object({ text: z.string() }),
-        run: (input, ctx) => ({ text: input.text, key_length: ctx.cfg.api_key.length, tenant: ctx.tenant }),
+        run: (input, ctx) => ({ text: input.text, key_hidden: ctx.cfg.api_key.startsWith("hsp_"), tenant: ctx.tenant }),
       }),
       count: defineTool({
         description: "Streams {i} for i < n",

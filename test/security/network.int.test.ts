@@ -108,7 +108,7 @@ describe("caps", () => {
     const run = (n: number) => server.call("a", "RunPluginTool", { pkg: "sec_network", version: "1.0.0", plugin: PLUGIN, tool: "many", input: { url: `${allowed.origin}/count`, n } });
     const ok = await run(MAX_REQUESTS);
     expect(ok.body.data).toBe(MAX_REQUESTS);
-    expect(ok.headers.get("x-plugin-usage")).toMatch(new RegExp(`fetch_count=${MAX_REQUESTS}; fetch_bytes=${4 * MAX_REQUESTS}$`));
+    expect(ok.headers.get("x-plugin-usage")).toMatch(new RegExp(`fetch_count=${MAX_REQUESTS}; fetch_bytes=${4 * MAX_REQUESTS}; version=\\S+$`));
     const before = allowed.requests.filter((r) => r.includes("/count")).length;
     const over = await run(MAX_REQUESTS + 1);
     expect(over.body.error?.code).toBe("FetchDenied");

@@ -16,6 +16,8 @@ interface WebResult {
 
 let bing: FakeUpstream;
 let plugin: LoadedPlugin;
+/** An upstream the operator lets the plugin reach, but not one of its secret origins. */
+let decoy: FakeUpstream;
 let cfg: { api_key: string; base_url: string };
 
 function pages(query: string, count: number) {
@@ -52,10 +54,15 @@ beforeAll(async () => {
     sendJson(res, 200, { _type: "SearchResponse", webPages: { value: pages(query, count) } });
   });
   cfg = { api_key: GOOD_KEY, base_url: bing.origin };
-  plugin = await loadPlugin(PACKAGE_DIR, { allowOrigins: [bing.origin] });
+  decoy = await startFakeUpstream((_req, res) => sendJson(res, 401, { error: "unknown key" }));
+  plugin = await loadPlugin(PACKAGE_DIR, {
+    allowOrigins: [bing.origin],
+    sandbox: { fetch: { extra_origins: [decoy.origin], allow_private_origins: [decoy.origin] } },
+  });
 });
 
 afterAll(async () => {
+  await decoy?.close();
   await plugin?.close();
   await bing?.close();
 });
@@ -123,5 +130,14 @@ describe("hiagent_plugin_bingsearch", () => {
   it("cannot reach an origin outside its permissions", async () => {
     const err = await failure(plugin.call("Bing", "search", { query: "x" }, { ...cfg, base_url: "https://bing.example.net" }));
     expect(err.code).toBe("FetchDenied");
+  });
+});
+
+describe("secrets", () => {
+  it("the plugin holds only a placeholder: an upstream outside its secret origins gets hsp_…, never the key", async () => {
+    await failure(plugin.call("Bing", "search", { query: "x" }, { api_key: GOOD_KEY, base_url: decoy.origin }));
+    const got = decoy.requests.at(-1);
+    expect(got?.headers["ocp-apim-subscription-key"]).toMatch(/^hsp_[A-Za-z0-9_-]{32}$/);
+    expect(JSON.stringify(got)).not.toContain(GOOD_KEY);
   });
 });

@@ -1,6 +1,9 @@
 // The app's tenant_access_token, exchanged for app_id + app_secret and kept in this
 // module's Map: isolate globals survive between calls of one tenant while the isolate
 // is warm (and are never shared with another tenant), so most calls skip the exchange.
+// The plugin never holds app_secret itself (the sandbox hands it a placeholder that is
+// new on every call): a cached token is tied to the secret by an HMAC of the secret,
+// which the host computes with the real value.
 import { PluginError, type ToolContext } from "hiagent-plugin-sdk";
 
 export interface FeishuConfig {
@@ -10,7 +13,7 @@ export interface FeishuConfig {
 }
 
 interface CachedToken {
-  /** The secret the token was issued for: a caller with another secret never gets this token. */
+  /** HMAC fingerprint of the secret the token was issued for: a caller with another secret never gets this token. */
   secret: string;
   token: Promise<string>;
   /** The token once the exchange answered. */
@@ -25,6 +28,13 @@ const RENEW_BEFORE_MS = 5 * 60 * 1000;
 const tokens = new Map<string, CachedToken>();
 
 const cacheKey = (cfg: FeishuConfig) => `${cfg.base_url}\n${cfg.app_id}`;
+
+/** HMAC-SHA256 of a fixed label under the secret: the same for the same secret, whatever placeholder stands in for it. */
+async function fingerprint(secret: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode("hiagent_plugin_feishu token cache")));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 async function exchange(ctx: ToolContext<FeishuConfig>, entry: CachedToken): Promise<string> {
   const response = await ctx.fetch(`${ctx.cfg.base_url.replace(/\/+$/, "")}/open-apis/auth/v3/tenant_access_token/internal`, {
@@ -43,12 +53,13 @@ async function exchange(ctx: ToolContext<FeishuConfig>, entry: CachedToken): Pro
 }
 
 /** A valid token for cfg's app: the cached one, or a new exchange (shared by concurrent calls). */
-export function tenantToken(ctx: ToolContext<FeishuConfig>): Promise<string> {
+export async function tenantToken(ctx: ToolContext<FeishuConfig>): Promise<string> {
+  const secret = await fingerprint(ctx.cfg.app_secret);
   const key = cacheKey(ctx.cfg);
   const cached = tokens.get(key);
-  const sameSecret = cached?.secret === ctx.cfg.app_secret;
+  const sameSecret = cached?.secret === secret;
   if (cached && sameSecret && Date.now() < cached.expiresAt) return cached.token;
-  const entry: CachedToken = { secret: ctx.cfg.app_secret, token: Promise.resolve(""), value: null, expiresAt: Number.POSITIVE_INFINITY };
+  const entry: CachedToken = { secret, token: Promise.resolve(""), value: null, expiresAt: Number.POSITIVE_INFINITY };
   entry.token = exchange(ctx, entry);
   // Another secret for a cached app (a rotation, or a wrong one) replaces the cached
   // token only once Feishu accepts it, so a bad secret cannot evict a good token.

@@ -11,6 +11,8 @@ const TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal";
 
 let feishu: FakeUpstream;
 let plugin: LoadedPlugin;
+/** An upstream the operator lets the plugin reach, but not one of its secret origins. */
+let decoy: FakeUpstream;
 const issued = new Set<string>();
 const revoked = new Set<string>();
 let serial = 0;
@@ -48,10 +50,15 @@ beforeAll(async () => {
     }
     sendJson(res, 404, { code: 404, msg: "not found" });
   });
-  plugin = await loadPlugin(new URL("..", import.meta.url), { allowOrigins: [feishu.origin] });
+  decoy = await startFakeUpstream((_req, res) => sendJson(res, 401, { error: "unknown key" }));
+  plugin = await loadPlugin(new URL("..", import.meta.url), {
+    allowOrigins: [feishu.origin],
+    sandbox: { fetch: { extra_origins: [decoy.origin], allow_private_origins: [decoy.origin] } },
+  });
 });
 
 afterAll(async () => {
+  await decoy?.close();
   await plugin?.close();
   await feishu?.close();
 });
@@ -118,5 +125,14 @@ describe("hiagent_plugin_feishu", () => {
     expect(tokenRequests("cli_c")).toHaveLength(1);
     const err = await failure(plugin.validate("Feishu", cfgFor("cli_c", "wrong")));
     expect(err).toMatchObject({ code: "PluginInvalidConfig", message: "Feishu refused app_id/app_secret: app secret invalid" });
+  });
+});
+
+describe("secrets", () => {
+  it("the plugin holds only a placeholder: an upstream outside its secret origins gets hsp_…, never the key", async () => {
+    await failure(plugin.call("Feishu", "send_message", { receive_id: "oc_chat", text: "x" }, { app_id: "cli_decoy", app_secret: SECRET, base_url: decoy.origin }));
+    const got = decoy.requests.at(-1);
+    expect((JSON.parse(got?.body ?? "{}") as { app_secret?: string }).app_secret).toMatch(/^hsp_[A-Za-z0-9_-]{32}$/);
+    expect(JSON.stringify(got)).not.toContain(SECRET);
   });
 });

@@ -18,6 +18,8 @@ interface Issue {
 
 let gh: FakeUpstream;
 let plugin: LoadedPlugin;
+/** An upstream the operator lets the plugin reach, but not one of its secret origins. */
+let decoy: FakeUpstream;
 let cfg: { token: string; base_url: string };
 
 const README = "# Demo\n\nLine with ünïcödé and a tab\tend.\n";
@@ -85,10 +87,15 @@ beforeAll(async () => {
     sendJson(res, 404, { message: "Not Found" });
   });
   cfg = { token: TOKEN, base_url: gh.origin };
-  plugin = await loadPlugin(new URL("..", import.meta.url), { allowOrigins: [gh.origin] });
+  decoy = await startFakeUpstream((_req, res) => sendJson(res, 401, { error: "unknown key" }));
+  plugin = await loadPlugin(new URL("..", import.meta.url), {
+    allowOrigins: [gh.origin],
+    sandbox: { fetch: { extra_origins: [decoy.origin], allow_private_origins: [decoy.origin] } },
+  });
 });
 
 afterAll(async () => {
+  await decoy?.close();
   await plugin?.close();
   await gh?.close();
 });
@@ -153,5 +160,14 @@ describe("hiagent_plugin_github", () => {
     await expect(plugin.validate("GitHub", cfg)).resolves.toBeUndefined();
     expect(gh.requests.at(-1)?.path).toBe("/user");
     expect((await failure(plugin.validate("GitHub", { ...cfg, token: "wrong" }))).code).toBe("PluginInvalidConfig");
+  });
+});
+
+describe("secrets", () => {
+  it("the plugin holds only a placeholder: an upstream outside its secret origins gets hsp_…, never the key", async () => {
+    await failure(plugin.call("GitHub", "list_issues", { owner: "o", repo: "r" }, { token: TOKEN, base_url: decoy.origin }));
+    const got = decoy.requests.at(-1);
+    expect(got?.headers.authorization).toMatch(/^Bearer hsp_[A-Za-z0-9_-]{32}$/);
+    expect(JSON.stringify(got)).not.toContain(TOKEN);
   });
 });

@@ -13,6 +13,8 @@ const TOKENS = ["Hel", "lo", ", ", "wörld", "!"];
 
 let openai: FakeUpstream;
 let plugin: LoadedPlugin;
+/** An upstream the operator lets the plugin reach, but not one of its secret origins. */
+let decoy: FakeUpstream;
 let cfg: { api_key: string; base_url: string };
 /** Resolved by a test to let the fake send the rest of a held-back stream. */
 let releaseRest: () => void = () => undefined;
@@ -60,10 +62,15 @@ beforeAll(async () => {
     sendJson(res, 200, { choices: [{ index: 0, message: { role: "assistant", content: "Hello there" }, finish_reason: "stop" }] });
   });
   cfg = { api_key: KEY, base_url: `${openai.origin}/v1` };
-  plugin = await loadPlugin(PACKAGE_DIR, { allowOrigins: [openai.origin] });
+  decoy = await startFakeUpstream((_req, res) => sendJson(res, 401, { error: "unknown key" }));
+  plugin = await loadPlugin(PACKAGE_DIR, {
+    allowOrigins: [openai.origin],
+    sandbox: { fetch: { extra_origins: [decoy.origin], allow_private_origins: [decoy.origin] } },
+  });
 });
 
 afterAll(async () => {
+  await decoy?.close();
   await plugin?.close();
   await openai?.close();
 });
@@ -120,5 +127,14 @@ describe("hiagent_plugin_openai", () => {
     expect(err.code).toBe("ToolError");
     expect(err.message).toBe("OpenAI rejected the API key (HTTP 401): check api_key");
     expect(err.data).toMatchObject({ status: 401, code: "invalid_api_key" });
+  });
+});
+
+describe("secrets", () => {
+  it("the plugin holds only a placeholder: an upstream outside its secret origins gets hsp_…, never the key", async () => {
+    await failure(plugin.call("OpenAI", "chat", { messages: [{ role: "user", content: "hi" }] }, { api_key: KEY, base_url: `${decoy.origin}/v1` }));
+    const got = decoy.requests.at(-1);
+    expect(got?.headers.authorization).toMatch(/^Bearer hsp_[A-Za-z0-9_-]{32}$/);
+    expect(JSON.stringify(got)).not.toContain(KEY);
   });
 });

@@ -28,7 +28,8 @@ export interface LoadPluginOptions {
   /**
    * Loopback origins of fake upstreams (e.g. `http://127.0.0.1:4010`) the plugin may
    * reach besides its manifest's `permissions.fetch`: they are allowed as private
-   * origins and added to the fetch allow-list, as an operator's config would.
+   * origins and added to the fetch allow-list and to the secret origins (they stand in
+   * for the real API, so the plugin's secrets reach them), as an operator's config would.
    */
   allowOrigins?: string[];
   /** Sandbox options as in config.yaml's `sandbox` section (one process by default). */
@@ -76,6 +77,7 @@ function sandboxOptions(options: LoadPluginOptions) {
       ...fetch,
       allow_private_origins: [...(fetch.allow_private_origins ?? []), ...origins],
       extra_origins: [...(fetch.extra_origins ?? []), ...origins],
+      secret_origins: [...(fetch.secret_origins ?? []), ...origins],
     },
   });
 }

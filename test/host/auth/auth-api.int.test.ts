@@ -123,7 +123,7 @@ describe("public routes", () => {
 });
 
 describe("the resource receipt", () => {
-  const USAGE = /^cpu_ms=\d+(\.\d+)?; wall_ms=\d+(\.\d+)?; heap_peak_bytes=\d+; fetch_count=0; fetch_bytes=0$/;
+  const USAGE = /^cpu_ms=\d+(\.\d+)?; wall_ms=\d+(\.\d+)?; heap_peak_bytes=\d+; wasm_memory_bytes=0; fetch_count=0; fetch_bytes=0; version=1\.0\.0$/;
 
   it("is in X-Plugin-Usage on tool calls (JSON, adapter, failures) and in the access log line with the tenant", async () => {
     const ok = await server.call("a", "RunPluginTool", { ...calc, tool: "add", input: { a: 1, b: 1 } });
@@ -134,8 +134,8 @@ describe("the resource receipt", () => {
     expect(failed.body.error?.code).toBe("ToolError");
     expect(failed.headers.get("x-plugin-usage")).toMatch(USAGE);
     const line = server.rt.logs.find((l) => l.req_id === ok.headers.get("x-request-id") && l.msg === "request");
-    expect(line).toMatchObject({ tenant: TENANT_OF.a, operation: "RunPluginTool", status: 200 });
-    expect(line?.usage).toEqual({ cpu_ms: expect.any(Number), wall_ms: expect.any(Number), heap_peak_bytes: expect.any(Number), fetch_count: 0, fetch_bytes: 0 });
+    expect(line).toMatchObject({ tenant: TENANT_OF.a, operation: "RunPluginTool", status: 200, version: "1.0.0" });
+    expect(line?.usage).toEqual({ cpu_ms: expect.any(Number), wall_ms: expect.any(Number), heap_peak_bytes: expect.any(Number), wasm_memory_bytes: 0, fetch_count: 0, fetch_bytes: 0 });
   });
 
   it("a stream carries no header (it is sent before the work is done); its receipt is logged when it ends", async () => {

@@ -42,14 +42,14 @@ describe("TokenRegistry", () => {
 });
 
 describe("roles", () => {
-  const admin = ["InstallPackage", "InstallPackageAsync", "GetInstallPackageAsyncStatus", "CancelInstallPackage", "RetryInstallPackage", "DeletePackage"];
-  const invoke = ["RunPluginTool", "RunPluginValidate", "RunPluginToolAdapterRuntime", "ListPackages", "ReadPackageMetadata", "Health"];
+  const admin = ["InstallPackage", "InstallPackageAsync", "GetInstallPackageAsyncStatus", "CancelInstallPackage", "RetryInstallPackage", "DeletePackage", "SetChannel", "RollbackChannel", "GetChannels"];
+  const invoke = ["RunPluginTool", "RunPluginValidate", "RunPluginToolAdapterRuntime", "ListPackages", "ReadPackageMetadata", "GetUsage", "Health"];
 
   it("admin may call everything", () => {
     for (const op of [...admin, ...invoke, "SomethingNew"]) expect(roleAllows("admin", op)).toBe(true);
   });
 
-  it("invoke may run, validate, list, read metadata and health; everything else is admin-only, new operations included", () => {
+  it("invoke may run, validate, list, read metadata, read its usage and health; everything else is admin-only, new operations included", () => {
     for (const op of invoke) expect(roleAllows("invoke", op)).toBe(true);
     for (const op of [...admin, "SomethingNew"]) expect(roleAllows("invoke", op)).toBe(false);
   });

@@ -69,9 +69,17 @@ describe("defaults", () => {
     expect(config.sandbox.max_isolates).toBe(10);
     expect(config.sandbox.fetch.timeout_ms).toBe(15000);
     expect(config.storage).toEqual({ backend: "local_path", local_path: { base_dir: path.join(dir, "data/storage") } });
-    expect(config.package).toEqual({ max_package_bytes: 52428800, download_timeout_ms: 120000, file_roots: [dir] });
+    expect(config.package).toEqual({ max_package_bytes: 52428800, download_timeout_ms: 120000, bundle_timeout_ms: 60000, bundler_max_memory_mb: 1024, file_roots: [dir] });
     expect(config.extensions_dir).toBe(path.join(dir, "extensions"));
     expect(config.jobs.concurrency).toBeGreaterThanOrEqual(1);
+    expect(config.secrets).toEqual({ generated_key_file: path.join(dir, "data/secrets.key") });
+    expect(config.plugin_configs).toEqual({ file_path: path.join(dir, "data/plugin-configs.json") });
+  });
+
+  it("secrets.key_file and plugin_configs.file_path resolve against the working directory", async () => {
+    const { config } = await load("secrets: { key_file: keys/secrets.key }\nplugin_configs: { file_path: state/configs.json }\n");
+    expect(config.secrets.key_file).toBe(path.join(dir, "keys/secrets.key"));
+    expect(config.plugin_configs.file_path).toBe(path.join(dir, "state/configs.json"));
   });
 
   it("the repo's config.yaml holds exactly the embedded defaults", () => {
@@ -111,6 +119,20 @@ describe("environment overrides", () => {
     expect(config.sandbox.fetch.timeout_ms).toBe(5000);
     expect(config.sandbox.fetch.allow_private_network).toBe(true);
     expect(config.package.file_roots).toEqual([dir, "/srv/packages"]);
+  });
+
+  it("reads the issue's tenants section: quotas per tenant, default for the rest", async () => {
+    const { config } = await load(
+      "tenants:\n" +
+        "  default: { quotas: { calls: { limit: 600, window: 1m }, cpu_ms: { limit: 3600000, window: 1d } } }\n" +
+        "  acme:    { quotas: { calls: { limit: 5, window: 1m }, egress_bytes: { limit: 1e9, window: 1d }, concurrent: 4 } }\n",
+    );
+    expect(config.tenants.acme?.quotas).toEqual({
+      calls: { limit: 5, window: { text: "1m", ms: 60_000 } },
+      egress_bytes: { limit: 1e9, window: { text: "1d", ms: 86_400_000 } },
+      concurrent: 4,
+    });
+    expect(config.tenants.default?.quotas.cpu_ms).toEqual({ limit: 3_600_000, window: { text: "1d", ms: 86_400_000 } });
   });
 
   it("can add a section the file does not have", async () => {
@@ -213,6 +235,15 @@ describe("bad files", () => {
     expect(await errorOf("auth: { tokens: [{ token_sha256: abc, tenant: t, role: admin }] }\n")).toBe(
       "Config error in config.yaml: auth.tokens.0.token_sha256: must be 64 hex digits (the SHA-256 of the token)",
     );
+  });
+
+  it("refuses a quota window that is not a duration, and a quota it does not know, naming the key", async () => {
+    expect(await errorOf("tenants:\n  acme: { quotas: { calls: { limit: 5, window: 5 minutes } } }\n")).toBe(
+      "Config error in config.yaml: tenants.acme.quotas.calls.window: must be a duration such as 30s, 1m, 1h or 1d (a whole number and one of ms, s, m, h, d)",
+    );
+    expect(await errorOf("tenants:\n  default: { quotas: { cpu_ms: { limit: 10, window: 90 } } }\n")).toMatch(/^Config error in config.yaml: tenants.default.quotas.cpu_ms.window: must be a duration/);
+    expect(await errorOf("tenants:\n  acme: { quotas: { callz: { limit: 5, window: 1m } } }\n")).toBe("Config error in config.yaml: tenants.acme.quotas.callz: unknown key");
+    expect(await errorOf("tenants:\n  acme: { quotas: { concurrent: 0 } }\n")).toMatch(/^Config error in config.yaml: tenants.acme.quotas.concurrent: /);
   });
 
   it("lists several problems on the same line", async () => {

@@ -17,6 +17,10 @@ const OPERATIONS = [
   "RunPluginTool",
   "RunPluginValidate",
   "RunPluginToolAdapterRuntime",
+  "SetChannel",
+  "RollbackChannel",
+  "GetChannels",
+  "GetUsage",
 ];
 
 let rt: TestRuntime;

@@ -3,6 +3,7 @@
 // admin, tenants kept apart, a call without cfg running with the stored one, secrets
 // encrypted at rest, bad configs refused with InvalidConfig / PluginInvalidConfig, and
 // a wrong deployment key refused with a clear error.
+import { createHmac } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -12,6 +13,8 @@ import { KEYED, newSecretsKey, startConfigRuntime, type Backend, type ConfigRunt
 
 const SECRET = "sk-live-7f3a9c1e5b2d4e6f";
 const whoami = { ...KEYED, tool: "whoami", input: {} };
+/** What the fixture answers for a key (it never holds the key itself, only its HMAC). */
+const mac = (key: string) => createHmac("sha256", key).update("whoami").digest("hex");
 
 async function rawStored(t: ConfigRuntime): Promise<string> {
   if (t.backend === "file") return readFile(t.rt.runtime.config.plugin_configs.file_path, "utf8");
@@ -48,11 +51,11 @@ describe.each<Backend>(["file", "redis"])("stored plugin configs (%s store)", (b
 
   it("a call without cfg runs with the stored config; a call with cfg keeps using its own", async () => {
     const stored = await t.call("a", "RunPluginTool", whoami);
-    expect(stored.body).toEqual({ data: { tenant: "tenant-a", region: "us", key_tail: SECRET.slice(-4) }, error: null });
+    expect(stored.body).toEqual({ data: { tenant: "tenant-a", region: "us", key_mac: mac(SECRET) }, error: null });
     const adapter = await t.post("a", "RunPluginToolAdapterRuntime?pkg=keyed&version=1.0.0&plugin=Keyed&tool=whoami", {});
-    expect(((await adapter.json()) as { data: unknown }).data).toEqual({ tenant: "tenant-a", region: "us", key_tail: SECRET.slice(-4) });
+    expect(((await adapter.json()) as { data: unknown }).data).toEqual({ tenant: "tenant-a", region: "us", key_mac: mac(SECRET) });
     const own = await t.call("a", "RunPluginTool", { ...whoami, cfg: { api_key: "given-per-call-1234" } });
-    expect(own.body.data).toEqual({ tenant: "tenant-a", region: "eu", key_tail: "1234" });
+    expect(own.body.data).toEqual({ tenant: "tenant-a", region: "eu", key_mac: mac("given-per-call-1234") });
     expect((await t.call("a", "RunPluginValidate", { ...KEYED })).body).toEqual({ data: null, error: null });
   });
 
@@ -68,13 +71,13 @@ describe.each<Backend>(["file", "redis"])("stored plugin configs (%s store)", (b
       expect(named.status, op).toBe(403);
       expect(named.body.error).toMatchObject({ code: "Forbidden", message: expect.stringContaining("only its own tenant") as unknown });
     }
-    expect((await t.call("a", "RunPluginTool", whoami)).body.data).toMatchObject({ key_tail: SECRET.slice(-4) });
+    expect((await t.call("a", "RunPluginTool", whoami)).body.data).toMatchObject({ key_mac: mac(SECRET) });
   });
 
   it("an admin manages any tenant's configs by naming it", async () => {
     const set = await t.call("admin", "SetPluginConfig", { pkg: KEYED.pkg, plugin: KEYED.plugin, version: "1.0.0", cfg: { api_key: "tenant-b-key-9876" }, tenant: "tenant-b" });
     expect(set.body.data).toMatchObject({ tenant: "tenant-b", cfg: { api_key: "[redacted]" } });
-    expect((await t.call("b", "RunPluginTool", whoami)).body.data).toEqual({ tenant: "tenant-b", region: "eu", key_tail: "9876" });
+    expect((await t.call("b", "RunPluginTool", whoami)).body.data).toEqual({ tenant: "tenant-b", region: "eu", key_mac: mac("tenant-b-key-9876") });
     expect((await t.call("admin", "ListPluginConfigs", { tenant: "tenant-b" })).body.data).toHaveLength(1);
     expect((await t.call("admin", "ListPluginConfigs", {})).body.data).toEqual([]);
     expect((await t.call("admin", "DeletePluginConfig", { pkg: KEYED.pkg, plugin: KEYED.plugin, tenant: "tenant-b" })).body.data).toEqual({ deleted: true });
@@ -97,7 +100,7 @@ describe.each<Backend>(["file", "redis"])("stored plugin configs (%s store)", (b
     expect(unknownPkg.body.error?.code).toBe("PackageNotFound");
     const badBody = await t.call("a", "SetPluginConfig", { pkg: KEYED.pkg, plugin: KEYED.plugin, cfg: "not an object" });
     expect(badBody.body.error?.code).toBe("InvalidRequest");
-    expect((await t.call("a", "RunPluginTool", whoami)).body.data).toMatchObject({ key_tail: SECRET.slice(-4) });
+    expect((await t.call("a", "RunPluginTool", whoami)).body.data).toMatchObject({ key_mac: mac(SECRET) });
   });
 
   it("the secret is encrypted at rest: the raw stored value holds no secret", async () => {
@@ -131,7 +134,7 @@ describe.each<Backend>(["file", "redis"])("stored plugin configs (%s store)", (b
     } finally {
       await other.close();
     }
-    expect((await t.call("a", "RunPluginTool", whoami)).body.data).toMatchObject({ key_tail: SECRET.slice(-4) });
+    expect((await t.call("a", "RunPluginTool", whoami)).body.data).toMatchObject({ key_mac: mac(SECRET) });
   }, 60_000);
 
   it("delete forgets it: calls without cfg then fail as before, a second delete says so", async () => {

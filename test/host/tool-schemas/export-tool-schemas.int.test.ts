@@ -137,6 +137,12 @@ describe("ExportToolSchemas over every example plugin", () => {
     expect((await call("RunPluginTool", { ...target, input: { text: null } })).body.error?.code).toBe("InvalidInput");
   });
 
+  it("the new operations are documented in /openapi.json from the same schemas", async () => {
+    const doc = (await (await fetch(`${rt.url}/openapi.json`)).json()) as { paths: Record<string, { post?: { tags?: string[] } }> };
+    for (const op of ["ExportToolSchemas", "SetPluginConfig", "GetPluginConfig", "DeletePluginConfig", "ListPluginConfigs"]) expect(doc.paths[`/v1/${op}`]?.post, op).toBeDefined();
+    expect(doc.paths["/v1/SetPluginConfig"]?.post?.tags).toEqual(["Plugin configs"]);
+  });
+
   it("bad requests get clear errors", async () => {
     expect((await call("ExportToolSchemas", { format: "gemini" })).body.error?.code).toBe("InvalidRequest");
     expect((await call("ExportToolSchemas", { format: "openai", version: "1.0.0" })).body.error).toMatchObject({ code: "InvalidRequest", message: expect.stringContaining("version needs pkg") as unknown });
