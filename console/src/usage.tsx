@@ -6,15 +6,17 @@ import { ApiFailure, call } from "./api.ts";
 import { ErrorBox } from "./common.tsx";
 import type { UsageAnswer } from "./types.ts";
 
-function Series({ series }: { series: UsageAnswer["series"] }) {
+function Series({ series, what, label }: { series: UsageAnswer["series"]; what: "calls" | "cpu_ms"; label: string }) {
   const w = 600;
   const h = 120;
-  const max = Math.max(1, ...series.map((b) => b.calls));
+  const max = Math.max(what === "calls" ? 1 : 0.001, ...series.map((b) => b[what]));
   const bw = series.length === 0 ? 0 : w / series.length;
   return (
-    <svg class="chart" viewBox={`0 0 ${w} ${h + 20}`} role="img" aria-label="calls per interval over the window">
+    <figure class="chart-box" data-chart={what}>
+    <figcaption>{label} <span class="muted">(max {what === "calls" ? max : max.toFixed(1)} per bucket)</span></figcaption>
+    <svg class="chart" viewBox={`0 0 ${w} ${h + 20}`} role="img" aria-label={`${label} per interval over the window`}>
       {series.map((b, i) => {
-        const bh = (b.calls / max) * h;
+        const bh = (b[what] / max) * h;
         return (
           <rect key={b.start} x={i * bw + 1} y={h - bh} width={Math.max(1, bw - 2)} height={bh} class="bar">
             <title>{`${new Date(b.start).toLocaleTimeString()}: ${b.calls} calls, ${b.cpu_ms.toFixed(1)} CPU ms`}</title>
@@ -25,6 +27,7 @@ function Series({ series }: { series: UsageAnswer["series"] }) {
       <text x={0} y={h + 16} class="tick">{series[0] ? new Date(series[0].start).toLocaleTimeString() : ""}</text>
       <text x={w} y={h + 16} class="tick end">now</text>
     </svg>
+    </figure>
   );
 }
 
@@ -50,7 +53,10 @@ export function UsageScreen() {
     <div>
       <h2>Usage <span class="muted">last hour{usage.tenant ? `, tenant ${usage.tenant}` : ""}</span></h2>
       <p>{usage.totals.calls} calls · {usage.totals.cpu_ms.toFixed(1)} CPU ms · {usage.totals.egress_requests} fetches ({usage.totals.egress_bytes} bytes)</p>
-      <Series series={usage.series} />
+      <div class="charts">
+        <Series series={usage.series} what="calls" label="Calls" />
+        <Series series={usage.series} what="cpu_ms" label="CPU ms" />
+      </div>
       <table class="usage">
         <thead><tr><th>Package</th><th>Calls</th><th /><th>CPU ms</th><th /></tr></thead>
         <tbody>

@@ -38,7 +38,7 @@ export default definePlugin({
         tags: z.array(z.string()).default([]),
         options: z.object({ depth: z.number().min(0).max(10).default(1), note: z.string().optional() }),
       }),
-      run: (input, ctx) => ({ echoed: Array(input.count).fill(input.mode === "shout" ? input.text.toUpperCase() : input.text), input, key_length: ctx.cfg.api_key.length, region: ctx.cfg.region }),
+      run: (input, ctx) => ({ echoed: Array(input.count).fill(input.mode === "shout" ? input.text.toUpperCase() : input.text), input, key_given: ctx.cfg.api_key.length > 0, region: ctx.cfg.region }),
     }),
     count_stream: defineTool({
       description: "Streams {i} for i < n, one every delay_ms",

@@ -204,7 +204,7 @@ describe("the console as an admin", () => {
     expect(result).toEqual({
       echoed: ["HELLO", "HELLO", "HELLO"],
       input: { text: "hello", count: 3, mode: "shout", loud: true, tags: ["first"], options: { depth: 1, note: "nested" } },
-      key_length: 12,
+      key_given: true,
       region: "eu",
     });
     const receipt = await page.textContent("[data-receipt]");
@@ -269,14 +269,14 @@ describe("the console as an admin", () => {
     await page.click("[data-action=run]");
     await page.waitForSelector("[data-output] .json");
     const result = JSON.parse((await page.textContent("[data-output] .json")) ?? "null") as Record<string, unknown>;
-    expect(result).toMatchObject({ key_length: "stored-secret-key".length, region: "us" });
+    expect(result).toMatchObject({ key_given: true, region: "us" });
     expect(await page.content()).not.toContain("stored-secret-key");
     await screenshot(page, "07b-stored-config");
     // Unchecked, the form's own config is sent instead.
     await page.uncheck("[data-action=use-stored]");
     await page.fill("[data-field='cfg.api_key'] input", "abcd");
     await page.click("[data-action=run]");
-    await page.locator("[data-output] .json", { hasText: '"key_length": 4' }).waitFor();
+    await page.locator("[data-output] .json", { hasText: '"region": "eu"' }).waitFor();
   });
 
   it("lists recent install jobs with status, stage and reason", async () => {
@@ -303,10 +303,19 @@ describe("the console as an admin", () => {
     await screenshot(page, "09-health");
   });
 
-  it("says usage is not available on a server without GetUsage, with no made-up figures", async () => {
+  it("charts the tenant's calls and CPU ms per package over the last hour, as GetUsage counts them", async () => {
+    const res = await fetch(`${rt.url}/v1/GetUsage`, { method: "POST", body: JSON.stringify({ window: "1h" }), headers: bearer(admin.token) });
+    const usage = ((await res.json()) as { data: { totals: { calls: number }; packages: { pkg: string; version: string; calls: number; cpu_ms: number }[]; series: unknown[] } }).data;
+    const demo = usage.packages.find((p) => p.pkg === "console_demo" && p.version === "1.0.0");
+    expect(demo?.calls).toBeGreaterThanOrEqual(5);
     await page.goto(`${rt.url}/console#/usage`);
-    await page.waitForSelector("[data-usage=unavailable]");
-    expect(await page.locator("svg.chart").count()).toBe(0);
+    await page.waitForSelector("svg.chart");
+    expect(await page.locator("[data-chart=calls] rect.bar").count()).toBe(usage.series.length);
+    expect(await page.locator("[data-chart=cpu_ms] rect.bar").count()).toBe(usage.series.length);
+    expect(await page.textContent("main")).toContain(`${usage.totals.calls} calls`);
+    const row = page.locator("table.usage tr", { hasText: "console_demo@1.0.0" });
+    expect(await row.locator("td").nth(1).textContent()).toBe(String(demo?.calls));
+    expect(await row.locator("td").nth(3).textContent()).toBe(demo?.cpu_ms.toFixed(1));
     await screenshot(page, "10-usage");
   });
 
