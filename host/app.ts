@@ -135,7 +135,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       logger,
       maxBodyBytes: config.server.max_body_bytes,
     };
-    const app = createHttpApp(deps, { version: packageJson.version, auth: config.auth });
+    const app = createHttpApp(deps, { version: packageJson.version, auth: config.auth, mcp: config.mcp });
     const server = await listen(app, config.server);
     closers.push(() => server.close());
 

@@ -15,6 +15,7 @@ export type {
   InspectResult,
   IsolateTarget,
   PackageTarget,
+  PluginLogSink,
   PluginMeta,
   Sandbox,
   SandboxEngine,

@@ -147,6 +147,7 @@ export class SandboxProcessPool implements Sandbox {
               done();
               reject(err);
             },
+            ...("onLog" in call && call.onLog !== undefined ? { onLog: call.onLog } : {}),
           })
           .catch((err: unknown) => {
             done();
@@ -210,6 +211,7 @@ export class SandboxProcessPool implements Sandbox {
           stream.fail(err, EMPTY_USAGE);
           finish();
         },
+        ...(call.onLog === undefined ? {} : { onLog: call.onLog }),
       });
     })().catch((err: unknown) => {
       stream.fail(RuntimeError.from(err), EMPTY_USAGE);

@@ -39,7 +39,14 @@ export type ChildMessage =
   | { t: "inspected"; id: number; plugins: PluginMeta[]; codeCache: string | null }
   | { t: "done"; id: number }
   | { t: "stats"; id: number; warm: number; inFlight: number }
-  | { t: "log"; level: LogLevel; msg: string; fields: LogFields };
+  | {
+      t: "log";
+      level: LogLevel;
+      msg: string;
+      fields: LogFields;
+      /** Set on a plugin's own `ctx.log` lines: the id of the call that wrote it, so the line also reaches that call's sink. */
+      call?: number;
+    };
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 

@@ -28,7 +28,12 @@ export interface ToolCall extends IsolateTarget {
   requestId?: string;
   /** Aborting it (client gone) aborts the tool and frees its slot. */
   signal?: AbortSignal;
+  /** Receives the plugin's own `ctx.log` lines of this call, besides the host log. */
+  onLog?: PluginLogSink;
 }
+
+/** Where a call's plugin log lines go (level as the plugin wrote it, text capped by the sandbox). */
+export type PluginLogSink = (level: "debug" | "info" | "warn" | "error", msg: string) => void;
 
 export interface ValidateCall extends IsolateTarget {
   plugin: string;

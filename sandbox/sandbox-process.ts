@@ -5,12 +5,14 @@ import { fork, type ChildProcess } from "node:child_process";
 import { RuntimeError } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
 import { MessageBatcher } from "./message-batcher.ts";
-import { FATAL_MARKER, type ChildMessage, type ParentMessage } from "./protocol.ts";
+import { FATAL_MARKER, type ChildMessage, type LogLevel, type ParentMessage } from "./protocol.ts";
 import type { SandboxProcessHealth } from "./sandbox-api.ts";
 
 export interface InFlight {
   onMessage(msg: ChildMessage): boolean; // true when the request is complete
   onDeath(err: RuntimeError): void;
+  /** The plugin's own log lines of this call (they go to the host log as well). */
+  onLog?(level: LogLevel, msg: string): void;
 }
 
 export interface SandboxProcessConfig {
@@ -115,6 +117,7 @@ export class SandboxProcess {
   private route(msg: ChildMessage): void {
     if (msg.t === "log") {
       this.config.onLog(msg);
+      if (msg.call !== undefined) this.inFlight.get(msg.call)?.onLog?.(msg.level, msg.msg);
       return;
     }
     if (msg.t === "ready") return;

@@ -115,6 +115,23 @@ export const AuthConfigSchema = z
   })
   .strict();
 
+/** The MCP endpoints (`/mcp`): which browser origins and Host names they answer. */
+export const McpConfigSchema = z
+  .object({
+    /**
+     * Hostnames (port-agnostic) a browser's `Origin` may name; any other Origin is refused
+     * with 403. Requests without an Origin (non-browser clients) pass. Without `auth`,
+     * loopback origins are allowed as well.
+     */
+    allowed_origins: z.array(z.string().min(1)).default([]),
+    /**
+     * Without `auth`: hostnames (port-agnostic) the `Host` header may name besides the
+     * loopback names, so a DNS-rebinding page cannot reach a local runtime.
+     */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 /** The install job queue (embedded, or the Redis workers' concurrency). */
 export const JobsConfigSchema = z
   .object({
@@ -161,6 +178,7 @@ export const ConfigSchema = z
     package: PackageConfigSchema.prefault({}),
     auth: AuthConfigSchema.optional(),
     jobs: JobsConfigSchema.prefault({}),
+    mcp: McpConfigSchema.prefault({}),
     /** Quotas per tenant; `default` applies to every tenant not listed. */
     tenants: TenantsConfigSchema.default({}),
     secrets: SecretsConfigSchema.prefault({}),
@@ -172,5 +190,6 @@ export type Config = z.output<typeof ConfigSchema>;
 export type ServerConfig = Config["server"];
 export type StorageConfig = Config["storage"];
 export type JobsConfig = Config["jobs"];
+export type McpConfig = Config["mcp"];
 export type LogLevel = Config["log_level"];
 export type SecretsConfig = Config["secrets"];

@@ -14,10 +14,21 @@ const labels = z.record(z.string(), z.string());
 
 // ---- metadata -------------------------------------------------------------------
 
+export const ToolAnnotationsSchema = z
+  .object({
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional(),
+  })
+  .openapi("ToolAnnotations", { description: "Hints about what the tool does (MCP tool annotations); never enforced" });
+
 export const ToolMetaSchema = z
   .object({
     name: z.string(),
+    title: z.string().optional().openapi({ description: "A display name, when the tool sets one" }),
     description: z.string(),
+    annotations: ToolAnnotationsSchema.optional(),
     labels,
     input_schema: jsonSchema,
     output_schema: jsonSchema,
@@ -185,7 +196,7 @@ export const SetPluginConfigBody = z
     pkg: name,
     plugin: name,
     cfg: jsonObject.openapi({ description: "The plugin config, checked against the plugin's config schema and its validate" }),
-    version: name.optional().openapi({ description: "The version whose schema and validate check cfg (default: the latest installed version that has the plugin)" }),
+    version: name.optional().openapi({ description: "The version (or channel) whose schema and validate check cfg, as a call naming it would run (default: the latest)" }),
     tenant: tenantField,
   })
   .openapi("SetPluginConfigRequest");
@@ -216,7 +227,7 @@ export const ExportToolSchemasBody = z
     format: z.enum(["openai", "anthropic", "mcp"]).openapi({ description: "OpenAI function tools, Anthropic tools, or MCP tool objects" }),
     strict: z.boolean().default(false).openapi({ description: "Rewrite each input schema into the API's strict subset (OpenAI, Anthropic)" }),
     pkg: name.optional().openapi({ description: "Only this package (its tools are then named as in /mcp/{pkg})" }),
-    version: name.optional().openapi({ description: "The package's version (default: the latest installed); needs pkg" }),
+    version: name.optional().openapi({ description: "The package's version or channel (default: the tenant's latest); needs pkg" }),
   })
   .refine((body) => body.version === undefined || body.pkg !== undefined, { message: "version needs pkg", path: ["version"] })
   .openapi("ExportToolSchemasRequest");

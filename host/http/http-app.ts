@@ -5,6 +5,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { AuthOptions } from "../auth/index.ts";
+import type { McpConfig } from "../config/index.ts";
+import { mountMcp } from "../mcp/index.ts";
 import { accessLog } from "./access-log.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { authMiddleware } from "./auth-middleware.ts";
@@ -27,7 +29,7 @@ import { mountUploadOperation } from "./upload-operation.ts";
 export const API_TITLE = "HiAgent plugin runtime";
 
 /** `auth` is required (undefined = an open server), so no caller can drop it by accident. */
-export function createHttpApp(deps: ApiDeps, info: { version: string; auth: AuthOptions | undefined }): ApiApp {
+export function createHttpApp(deps: ApiDeps, info: { version: string; auth: AuthOptions | undefined; mcp: McpConfig }): ApiApp {
   const app: ApiApp = new OpenAPIHono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
   app.use(accessLog(deps.logger));
@@ -43,6 +45,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
   mountPluginIconRoute(app, deps);
+  mountMcp(app, { packages: deps.packages, tools: deps.tools, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
 
   let openapi: string | undefined;
   app.get("/openapi.json", (c) => {

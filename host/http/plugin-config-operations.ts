@@ -4,7 +4,6 @@
 // redacted; a call that brings no `cfg` then runs with the stored one. A request acts
 // on the caller's own tenant; only an admin may name another.
 import { RuntimeError } from "../../sandbox/errors.ts";
-import { latestOfEach } from "../tools/index.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { DeletedData, ListPluginConfigsBody, PluginConfigData, PluginConfigRefBody, SetPluginConfigBody } from "./api-schemas.ts";
 import { respondData } from "./envelope.ts";
@@ -22,23 +21,13 @@ function targetTenant(c: ApiContext, named: string | undefined): string {
   return named;
 }
 
-/** The version a cfg is checked against: the one named, else the latest installed one that has the plugin. */
-async function versionFor(deps: ApiDeps, pkg: string, plugin: string, version: string | undefined): Promise<string> {
-  if (version !== undefined) return version;
-  const installed = (await deps.packages.list()).filter((m) => m.name === pkg);
-  if (installed.length === 0) throw new RuntimeError("PackageNotFound", `package ${pkg} is not installed`);
-  const latest = latestOfEach(installed.filter((m) => m.plugins.some((p) => p.name === plugin)))[0];
-  if (latest === undefined) throw new RuntimeError("PluginNotFound", `no installed version of ${pkg} has a plugin ${JSON.stringify(plugin)}`);
-  return latest.version;
-}
-
 export function mountPluginConfigOperations(app: ApiApp, deps: ApiDeps): void {
   mountOperation(app, {
     name: "SetPluginConfig",
     tag: "Plugin configs",
     summary: "Store a tenant's config of a plugin, used by calls that bring no cfg",
     description:
-      "The cfg is checked against the config schema and `validate` of `version` (default: the latest installed version that has the plugin): " +
+      "The cfg is checked against the config schema and `validate` of the version a call naming `version` would run (a version, a channel, or by default the latest): " +
       "a cfg the schema refuses is `InvalidConfig`, one `validate` rejects `PluginInvalidConfig`. Secret fields are encrypted at rest. " +
       "The config serves every version of the package; each call checks it against the version called.",
     body: SetPluginConfigBody,
@@ -46,7 +35,8 @@ export function mountPluginConfigOperations(app: ApiApp, deps: ApiDeps): void {
     errors: ["Forbidden", "PackageNotFound", "PluginNotFound", "InvalidConfig", "PluginInvalidConfig", "RateLimited", "ToolError", "ToolTimeout", "ToolMemoryLimit", "QueueUnavailable"],
     async handle(c, body) {
       const tenant = targetTenant(c, body.tenant);
-      const version = await versionFor(deps, body.pkg, body.plugin, body.version);
+      // The version a call naming `version` (or none) would run: a version, a channel, or the latest.
+      const { version } = await deps.channels.resolve(tenant, body.pkg, body.version);
       const target = { pkg: body.pkg, version, plugin: body.plugin };
       await deps.tools
         .validate({ tenant, target, cfg: body.cfg, requestId: c.get("requestId"), signal: clientSignal(c) }, { schemaFailure: "InvalidConfig" })
@@ -55,7 +45,10 @@ export function mountPluginConfigOperations(app: ApiApp, deps: ApiDeps): void {
           throw err;
         });
       const installed = await deps.packages.get(body.pkg, version);
-      const configSchema = installed?.meta.plugins.find((p) => p.name === body.plugin)?.config_schema;
+      const plugin = installed?.meta.plugins.find((p) => p.name === body.plugin);
+      // Which fields are secret comes from this schema: without it nothing is stored.
+      if (plugin === undefined) throw new RuntimeError("PackageNotFound", `package ${body.pkg}@${version} is no longer installed`);
+      const configSchema = plugin.config_schema;
       const stored = await deps.pluginConfigs.set(tenant, { pkg: body.pkg, plugin: body.plugin, version, cfg: body.cfg, configSchema });
       return respondData(c, stored);
     },

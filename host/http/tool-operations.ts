@@ -6,6 +6,7 @@ import { RuntimeError } from "../../sandbox/errors.ts";
 import { servedOfError, type RequestedTool } from "../tools/index.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { AdapterBody, AdapterHeaders, AdapterQuery, RunPluginToolBody, RunPluginValidateBody, dataEnvelope } from "./api-schemas.ts";
+import { parseCfgHeader } from "./cfg-header.ts";
 import { respondData, respondJsonText } from "./envelope.ts";
 import { readJsonBody } from "./json-body.ts";
 import { bodySource, clientSignal } from "./node-request.ts";
@@ -69,24 +70,6 @@ async function runTool(c: ApiContext, deps: ApiDeps, target: RequestedTool, inpu
     signal.removeEventListener("abort", onClientGone);
     throw err;
   }
-}
-
-function parseCfgHeader(value: string | undefined): unknown {
-  if (value === undefined || value.trim() === "") return null;
-  let cfg: unknown;
-  try {
-    cfg = JSON.parse(value);
-  } catch {
-    throw new RuntimeError("InvalidRequest", "invalid request: header cfg: not JSON", {
-      data: { issues: [{ path: ["cfg"], code: "invalid_json", message: "not JSON" }] },
-    });
-  }
-  if (cfg !== null && (typeof cfg !== "object" || Array.isArray(cfg))) {
-    throw new RuntimeError("InvalidRequest", "invalid request: header cfg: expected a JSON object or null", {
-      data: { issues: [{ path: ["cfg"], code: "invalid_type", message: "expected a JSON object or null" }] },
-    });
-  }
-  return cfg;
 }
 
 export function mountToolOperations(app: ApiApp, deps: ApiDeps): void {

@@ -1,23 +1,27 @@
-// ExportToolSchemas over /v1: the installed tools (the latest version of each package,
-// or one package) in a model API's tool format; see host/tool-schemas.
+// ExportToolSchemas over /v1: the installed tools (each package at the version the
+// tenant's calls run, or one package) in a model API's tool format; see host/tool-schemas.
 import { RuntimeError } from "../../sandbox/errors.ts";
 import { exportToolSchemas } from "../tool-schemas/index.ts";
-import { latestOfEach, latestVersion } from "../tools/index.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { ExportedToolSchemasData, ExportToolSchemasBody, type PackageMeta } from "./api-schemas.ts";
 import { respondData } from "./envelope.ts";
 import { mountOperation, type ApiApp } from "./operation.ts";
+import { tenantOf } from "./tenant.ts";
 
-async function packagesFor(deps: ApiDeps, pkg: string | undefined, version: string | undefined): Promise<PackageMeta[]> {
-  if (pkg === undefined) return latestOfEach(await deps.packages.list());
-  if (version !== undefined) {
-    const installed = await deps.packages.get(pkg, version);
-    if (installed === null) throw new RuntimeError("PackageNotFound", `package ${pkg}@${version} is not installed`);
-    return [installed.meta];
+/**
+ * The packages to export, each at the version the tenant's call would run: a version or
+ * channel named in `version`, else the tenant's `latest` (see host/tenancy).
+ */
+async function packagesFor(deps: ApiDeps, tenant: string, pkg: string | undefined, version: string | undefined): Promise<PackageMeta[]> {
+  const names = pkg === undefined ? [...new Set((await deps.packages.list()).map((m) => m.name))].sort() : [pkg];
+  const metas: PackageMeta[] = [];
+  for (const name of names) {
+    const served = await deps.channels.resolve(tenant, name, pkg === undefined ? undefined : version);
+    const installed = await deps.packages.get(name, served.version);
+    if (installed === null) throw new RuntimeError("PackageNotFound", `package ${name}@${served.version} is not installed`);
+    metas.push(installed.meta);
   }
-  const latest = await latestVersion(deps.packages, pkg);
-  if (latest === null) throw new RuntimeError("PackageNotFound", `package ${pkg} is not installed`);
-  return [latest];
+  return metas;
 }
 
 export function mountToolSchemaOperations(app: ApiApp, deps: ApiDeps): void {
@@ -33,7 +37,7 @@ export function mountToolSchemaOperations(app: ApiApp, deps: ApiDeps): void {
     data: ExportedToolSchemasData,
     errors: ["PackageNotFound"],
     async handle(c, body) {
-      const packages = await packagesFor(deps, body.pkg, body.version);
+      const packages = await packagesFor(deps, tenantOf(c), body.pkg, body.version);
       return respondData(c, exportToolSchemas(packages, { format: body.format, strict: body.strict, scope: body.pkg === undefined ? "deployment" : "package" }));
     },
   }, deps.maxBodyBytes);

@@ -49,12 +49,13 @@ export function objectOutputSchema(tool: ToolMeta): JsonSchema | null {
 
 export function toMcpTool(name: string, plugin: PluginMeta, tool: ToolMeta, inputSchema: JsonSchema): McpTool {
   const output = objectOutputSchema(tool);
-  const title = tool.labels.title ?? tool.labels.name_en;
+  const title = tool.title ?? tool.labels.title ?? tool.labels.name_en;
   return {
     name,
     ...(title === undefined ? {} : { title }),
     description: tool.description || `${plugin.name}: ${tool.name}`,
     inputSchema,
     ...(output === null ? {} : { outputSchema: output }),
+    ...(tool.annotations === undefined ? {} : { annotations: tool.annotations }),
   };
 }

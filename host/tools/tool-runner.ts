@@ -11,7 +11,7 @@
 //      counted for the channel's automatic rollback.
 // Transports only translate requests and answers, so no door can skip a step.
 import { RuntimeError } from "../../sandbox/errors.ts";
-import type { CallUsage, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
+import type { CallUsage, PluginLogSink, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
 import { usageOfError } from "../http/usage-header.ts";
 import type { StoredConfigResolver } from "../plugin-configs/index.ts";
@@ -57,6 +57,8 @@ export interface ToolCallRequest extends CallContext {
   inputJson: string;
   /** A streaming answer is wanted (and the tool streams). */
   stream: boolean;
+  /** Also receives the plugin's `ctx.log` lines of this call (they reach the host log regardless). */
+  onLog?: PluginLogSink;
 }
 
 export interface ValidateRequest extends CallContext {
@@ -104,6 +106,7 @@ export class ToolRunner {
         cfgJson,
         requestId: req.requestId,
         signal: req.signal,
+        ...(req.onLog === undefined ? {} : { onLog: req.onLog }),
       };
       const info = { target, channel: served.channel, plugin, tool };
       const finish = (usage: CallUsage | undefined, err: unknown): void => {

@@ -259,16 +259,17 @@ export class SandboxChild {
     }
     call.logLines++;
     const max = this.options.max_log_line_bytes;
-    this.log(LOG_LEVELS.has(level as LogLevel) ? (level as LogLevel) : "info", text.length > max ? `${text.slice(0, max)}… (truncated)` : text, call);
+    this.log(LOG_LEVELS.has(level as LogLevel) ? (level as LogLevel) : "info", text.length > max ? `${text.slice(0, max)}… (truncated)` : text, call, {}, true);
   }
 
-  private log(level: LogLevel, msg: string, call: CallState, extra: Record<string, unknown> = {}): void {
+  private log(level: LogLevel, msg: string, call: CallState, extra: Record<string, unknown> = {}, ownLine = false): void {
     const t = call.target;
     this.send({
       t: "log",
       level,
       msg,
       fields: { source: "plugin", tenant: t.tenant, pkg: t.pkg, version: t.version, plugin: call.plugin, tool: call.tool, call_id: call.requestId, ...extra },
+      ...(ownLine && call.id >= 0 ? { call: call.id } : {}),
     });
   }
 

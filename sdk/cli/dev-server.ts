@@ -62,6 +62,9 @@ export class DevServer {
       storage: { backend: "local_path", local_path: { base_dir: path.join(this.#root, "storage") } },
       package: { file_roots: [path.join(this.#root, "packages")] },
       sandbox: { processes: 1, fetch: { allow_private_origins: origins, extra_origins: origins } },
+      // Kept in the throwaway folder too, never in the author's working directory.
+      secrets: { generated_key_file: path.join(this.#root, "secrets.key") },
+      plugin_configs: { file_path: path.join(this.#root, "plugin-configs.json") },
     });
     this.#runtime = await startRuntime(config, { logger: createLogger({ level: config.log_level, destination: this.options.logTo }) });
     await this.#install();

@@ -1,8 +1,11 @@
 // What plugin authors import. This module runs inside the sandbox isolate, so it
-// imports nothing but zod and uses no Node API.
+// imports nothing but zod (and its own content
+// helpers) and uses no Node API.
 import { z } from "zod";
 
 export { z };
+export { CONTENT_TAG, content } from "./content.ts";
+export type { AudioBlock, Bytes, ContentBlock, EmbeddedResourceBlock, ImageBlock, ResourceLinkBlock, TextBlock } from "./content.ts";
 
 /** Marks the objects made by definePlugin, so the runtime recognises them even from a vendored SDK copy. */
 export const PLUGIN_BRAND = Symbol.for("hiagent.plugin");
@@ -80,8 +83,12 @@ export interface ToolDefinition<
   Stream extends boolean | undefined = boolean | undefined,
   Cfg = any,
 > {
+  /** A display name for clients (MCP `title`). */
+  title?: string;
   description?: string;
   labels?: Labels;
+  /** Hints for clients about what the tool does (MCP tool annotations); never enforced. */
+  annotations?: ToolAnnotations;
   input?: I;
   output?: O;
   stream?: Stream;
@@ -99,9 +106,27 @@ export interface PluginDefinition<C extends AnySchema | undefined = AnySchema | 
   tools: Record<string, ToolDefinition<any, any, any, Out<C>>>;
 }
 
+/** Hints about a tool's behaviour, as MCP defines them. */
+export interface ToolAnnotations {
+  /** The tool changes nothing. */
+  readOnlyHint?: boolean;
+  /** The tool may destroy or overwrite data (meaningful when not read-only). */
+  destructiveHint?: boolean;
+  /** Calling it again with the same input has no further effect. */
+  idempotentHint?: boolean;
+  /** The tool reaches outside systems (the open world), not only its own. */
+  openWorldHint?: boolean;
+}
+
+const ANNOTATION_KEYS = ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
+
 export interface ToolMeta {
   name: string;
+  /** Present when the tool sets one. */
+  title?: string;
   description: string;
+  /** Present when the tool sets any. */
+  annotations?: ToolAnnotations;
   labels: Labels;
   input_schema: unknown;
   output_schema: unknown;
@@ -168,6 +193,14 @@ function jsonSchema(schema: AnySchema | undefined, io: "input" | "output"): unkn
   });
 }
 
+/** Only the four boolean hints are kept, so the metadata stays plain JSON. */
+function annotationsOf(given: ToolAnnotations | undefined): { annotations?: ToolAnnotations } {
+  if (given === undefined || given === null || typeof given !== "object") return {};
+  const annotations: ToolAnnotations = {};
+  for (const key of ANNOTATION_KEYS) if (typeof given[key] === "boolean") annotations[key] = given[key];
+  return Object.keys(annotations).length === 0 ? {} : { annotations };
+}
+
 function isConfigRequired(schema: AnySchema | undefined): boolean {
   if (!schema) return false;
   return !schema.safeParse(undefined).success && !schema.safeParse({}).success;
@@ -178,7 +211,9 @@ export function describePlugin(def: PluginDefinition<any>): PluginMeta {
   for (const [name, tool] of Object.entries(def.tools)) {
     tools[name] = {
       name,
+      ...(typeof tool.title === "string" ? { title: tool.title } : {}),
       description: tool.description ?? "",
+      ...annotationsOf(tool.annotations),
       labels: { ...(tool.labels ?? {}) },
       input_schema: jsonSchema(tool.input, "input") ?? { type: "object" },
       output_schema: jsonSchema(tool.output, "output"),

@@ -2,6 +2,7 @@
 // processes, sharing one Redis (under a key prefix unique to the run) and one S3
 // server (s3rver on loopback). Each process gets its own config file and its own
 // `extensions/`; workers share a scratch root, as workers on one host do.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,6 +26,7 @@ export class TestCluster {
   readonly s3: S3TestServer;
   readonly nodes: NodeProcess[] = [];
   readonly #extra: Record<string, unknown>;
+  readonly #secretsKey = randomBytes(32).toString("hex");
   #configs = 0;
 
   private constructor(dir: string, prefix: string, redisPort: number, s3: S3TestServer, extra: Record<string, unknown>) {
@@ -64,6 +66,8 @@ export class TestCluster {
       storage: { backend: "s3", s3: this.s3.config(BUCKET) },
       package: { file_roots: [this.drops] },
       jobs: { concurrency: 1 },
+      // Every node of a deployment shares the secrets key (nodes run from the repo root).
+      secrets: { key: this.#secretsKey },
     };
     const file = path.join(this.dir, `config-${++this.#configs}.yaml`);
     // JSON is YAML.

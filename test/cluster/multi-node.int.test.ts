@@ -2,13 +2,15 @@
 // server: a package installed through one node runs on the other, deletes reach
 // every node within a second, listings agree, racing installs of one version end
 // with one winner, a cancel through one node stops a worker's build, and job status
-// outlives an API restart.
-import { readdir, stat } from "node:fs/promises";
+// outlives an API restart; a plugin config stored through one node serves calls on the
+// other.
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestCluster, until } from "./cluster-harness.ts";
 import { writeGreeter, writeSlow, type PackageFile } from "./cluster-packages.ts";
 import type { NodeProcess } from "./node-process.ts";
+import { FIXTURES_DIR, zipFolder } from "../host/package/zip-fixtures.ts";
 
 let cluster: TestCluster;
 let a: NodeProcess;
@@ -56,6 +58,19 @@ describe("a deployment of two API nodes and two workers", () => {
     // Later calls use the local copy.
     expect((await greet(b, pkg, "again")).data.text).toBe("hello again");
     expect(b.logged("materialised from storage", (l) => l.pkg === "greeter_ab")).toHaveLength(1);
+  });
+
+  it("serves a plugin config stored through node A to calls on node B, sealed in the shared Redis", async () => {
+    const file = path.join(cluster.drops, "keyed-1.0.0.zip");
+    await mkdir(cluster.drops, { recursive: true });
+    await writeFile(file, await zipFolder(path.join(FIXTURES_DIR, "keyed")));
+    expect((await a.call("InstallPackage", { uri: `file://${file}`, filename: "keyed.zip" })).error).toBeNull();
+    const set = await a.call("SetPluginConfig", { pkg: "keyed", plugin: "Keyed", cfg: { api_key: "cluster-key-4242", region: "ap" } });
+    expect(set.error).toBeNull();
+    const onB = await b.call("RunPluginTool", { pkg: "keyed", version: "1.0.0", plugin: "Keyed", tool: "whoami", input: {} });
+    expect(onB).toMatchObject({ status: 200, data: { tenant: "default", region: "ap", key_tail: "4242" } });
+    expect((await b.call("DeletePluginConfig", { pkg: "keyed", plugin: "Keyed" })).data).toEqual({ deleted: true });
+    expect((await a.call("RunPluginTool", { pkg: "keyed", version: "1.0.0", plugin: "Keyed", tool: "whoami", input: {} })).error).toMatchObject({ code: "InvalidConfig" });
   });
 
   it("agrees on ListPackages, and reads a job's status on any node", async () => {

@@ -87,6 +87,21 @@ describe("latest and explicit versions", () => {
     expect(line).toMatchObject({ version: "2.0.0", channel: "latest", tenant: "t01" });
   });
 
+  it("the adapter route and RunPluginValidate take no version (latest) or a channel as well", async () => {
+    const adapter = await rt.post(`RunPluginToolAdapterRuntime?pkg=${PKG}&plugin=Greeter&tool=greet`, { who: "adapter" }, {
+      headers: { authorization: `Bearer ${tokens.get("t01") ?? ""}` },
+    });
+    expect(adapter.status).toBe(200);
+    expect(((await adapter.json()) as Envelope<{ version: string }>).data.version).toBe("2.0.0");
+    expect(usageField(adapter.headers, "version")).toBe("2.0.0");
+    const validate = await call("t01", "RunPluginValidate", { pkg: PKG, plugin: "Greeter", cfg: null });
+    expect(validate.status).toBe(200);
+    expect(validate.body).toEqual({ data: null, error: null });
+    const unknown = await call("t01", "RunPluginValidate", { pkg: PKG, version: "nightly", plugin: "Greeter", cfg: null });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.message).toMatch(/no channel "nightly"/);
+  });
+
   it("a named version is served as it is (HiAgent clients unchanged), with no channel in the receipt", async () => {
     const res = await greet("t01", "1.0.0");
     expect(res.body.data?.version).toBe("1.0.0");
