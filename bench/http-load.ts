@@ -15,12 +15,12 @@ export interface Throughput {
   failures: number;
 }
 
-export async function loadWithAutocannon(url: string, body: string, opts: { connections: number; seconds: number }): Promise<Throughput> {
+export async function loadWithAutocannon(url: string, body: string, opts: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<Throughput> {
   const r = await autocannon({
     url,
     method: "POST",
     body,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...opts.headers },
     connections: opts.connections,
     duration: opts.seconds,
   });

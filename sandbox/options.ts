@@ -24,6 +24,15 @@ export const FetchOptionsSchema = z
   })
   .strict();
 
+/** Where the OS sandbox's tools are (bare names are looked up on PATH). */
+export const OsSandboxToolsSchema = z
+  .object({
+    bwrap: z.string().min(1).default("bwrap"),
+    setpriv: z.string().min(1).default("setpriv"),
+    prlimit: z.string().min(1).default("prlimit"),
+  })
+  .strict();
+
 export const SandboxOptionsSchema = z
   .object({
     processes: z.number().int().min(1).max(64).default(2),
@@ -60,8 +69,16 @@ export const SandboxOptionsSchema = z
      */
     allow_exposed_secrets: z.boolean().default(true),
     fetch: FetchOptionsSchema.prefault({}),
+    /**
+     * The second wall around each sandbox child (Linux): namespaces, mount view, own uid,
+     * rlimits, seccomp. `auto` uses every layer the machine allows and warns about the
+     * rest; `required` refuses to start without all of them; `off` forks plain children.
+     */
+    os_sandbox: z.enum(["auto", "required", "off"]).default("auto"),
+    os_sandbox_tools: OsSandboxToolsSchema.prefault({}),
   })
   .strict();
 
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
 export type FetchOptions = z.infer<typeof FetchOptionsSchema>;
+export type OsSandboxTools = z.infer<typeof OsSandboxToolsSchema>;

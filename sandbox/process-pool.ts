@@ -3,7 +3,11 @@
 // per tenant, and answered as JSON text; streams are relayed with credit-based
 // backpressure so a slow consumer never makes anything buffer without bound.
 import { randomUUID } from "node:crypto";
+import { sep } from "node:path";
+import { FetchBridge } from "./bridge/fetch-bridge.ts";
 import { RuntimeError } from "./errors.ts";
+import { PackageOrigins } from "./package-files.ts";
+import { describeMissing, detectOsSandbox } from "./os-sandbox/index.ts";
 import type { SandboxOptions } from "./options.ts";
 import type { ChildMessage, ParentMessage } from "./protocol.ts";
 import type {
@@ -56,18 +60,32 @@ export class SandboxProcessPool implements Sandbox {
   private rr = 0;
   private started: Promise<void> | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
+  /** Plugins' fetches are carried out here, in the host: the children have no network. */
+  private readonly fetchBridge: FetchBridge;
+  private readonly origins = new PackageOrigins();
 
   constructor(
     private readonly options: SandboxOptions,
     private readonly logger: SandboxLogger = silentLogger,
   ) {
     this.gate = new TenantGate(options.tenant_max_concurrent, options.tenant_max_queued);
+    this.fetchBridge = new FetchBridge(options.fetch);
     this.secrets = new CallSecretMinter(options.allow_exposed_secrets);
   }
 
   start(): Promise<void> {
     this.started ??= (async () => {
-      const [prelude, entry] = await Promise.all([buildPrelude(), buildChildEntry()]);
+      const [prelude, entry, plan] = await Promise.all([
+        buildPrelude(),
+        buildChildEntry(),
+        detectOsSandbox(this.options.os_sandbox, this.options.os_sandbox_tools),
+      ]);
+      if (plan.mode === "required" && plan.missing.length > 0) {
+        throw new RuntimeError("Internal", `sandbox.os_sandbox is required, but this machine cannot set up: ${describeMissing(plan.missing)}`);
+      }
+      if (plan.missing.length > 0) {
+        this.logger.warn({ os_sandbox: { layers: plan.layers, missing: plan.missing } }, `sandbox processes run without these OS sandbox layers: ${describeMissing(plan.missing)}`);
+      }
       const isolatesCap = Math.max(1, Math.ceil(this.options.max_isolates / this.options.processes));
       for (let i = 0; i < this.options.processes; i++) {
         this.processes.push(
@@ -76,6 +94,8 @@ export class SandboxProcessPool implements Sandbox {
             prelude,
             options: this.options,
             isolatesCap,
+            plan,
+            doors: { bridge: this.fetchBridge, origins: this.origins },
             onLog: (m) => this.logger[m.level](m.fields, m.msg),
             onExit: (info) =>
               this.logger.error({ sandbox_pid: info.pid, code: info.code, signal: info.signal, memory: info.memory }, "sandbox process died; restarting it"),
@@ -83,6 +103,15 @@ export class SandboxProcessPool implements Sandbox {
         );
       }
       await Promise.all(this.processes.map((p) => p.start()));
+      // The seccomp layer is loaded by each child itself: only its report says it is on.
+      const unfiltered = this.processes.map((p) => p.seccomp).find((why) => typeof why === "string");
+      if (plan.mode !== "off" && plan.layers.includes("seccomp") && unfiltered !== undefined) {
+        if (plan.mode === "required") {
+          await Promise.all(this.processes.map((p) => p.close()));
+          throw new RuntimeError("Internal", `sandbox.os_sandbox is required, but this machine cannot set up: seccomp (${unfiltered})`);
+        }
+        this.logger.warn({ os_sandbox: { missing: [{ layer: "seccomp", reason: unfiltered }] } }, `sandbox processes run without these OS sandbox layers: seccomp (${unfiltered})`);
+      }
       // Warm-isolate counts for health(), refreshed in the background.
       this.statsTimer = setInterval(() => void this.refreshStats(), STATS_INTERVAL_MS);
       this.statsTimer.unref();
@@ -251,6 +280,7 @@ export class SandboxProcessPool implements Sandbox {
   }
 
   async dropPackage(pkg: string, version: string): Promise<void> {
+    this.origins.forget((dir) => dir.endsWith(`${sep}${pkg}${sep}${version}`));
     this.secrets.forget(pkg, version);
     if (!this.started) return;
     await this.start();
@@ -297,7 +327,15 @@ export class SandboxProcessPool implements Sandbox {
   }
 
   health(): SandboxHealth {
-    const processes = this.processes.map((p) => ({ pid: p.pid, state: p.state, engine: p.engine, warm_isolates: p.warm, in_flight: p.load, restarts: p.restarts }));
+    const processes = this.processes.map((p) => ({
+      pid: p.pid,
+      state: p.state,
+      engine: p.engine,
+      os_sandbox: p.osSandbox(),
+      warm_isolates: p.warm,
+      in_flight: p.load,
+      restarts: p.restarts,
+    }));
     const up = processes.filter((p) => p.state === "ok").length;
     return { state: up === processes.length && up > 0 ? "ok" : up > 0 ? "degraded" : "down", processes };
   }
@@ -310,6 +348,7 @@ export class SandboxProcessPool implements Sandbox {
   async close(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer);
     await Promise.all(this.processes.map((p) => p.close()));
+    await this.fetchBridge.close();
   }
 }
 

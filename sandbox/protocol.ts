@@ -4,6 +4,15 @@ import type { ErrorBody } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
 import type { CallUsage, IsolateTarget, PackageTarget, PluginMeta, SandboxEngine } from "./sandbox-api.ts";
 
+/** A response's head as the fetch relay hands it to the child (body follows as chunks). */
+export interface RelayedHead {
+  status: number;
+  statusText: string;
+  url: string;
+  redirected: boolean;
+  headers: [string, string][];
+}
+
 export type CallKind = "tool" | "stream" | "validate";
 
 export type ParentMessage =
@@ -28,10 +37,21 @@ export type ParentMessage =
   | { t: "inspect"; id: number; pkg: string; version: string; code: string }
   | { t: "drop"; id: number; pkg: string; version: string }
   | { t: "prepare"; target: PackageTarget }
-  | { t: "stats"; id: number };
+  | { t: "stats"; id: number }
+  // Answers to the child's requests for an installed version's files (`rid` is the child's).
+  | { t: "files"; rid: number; code: string; cache: string | null; origins: string[] }
+  | { t: "source_map"; rid: number; text: string | null }
+  | { t: "files_error"; rid: number; error: ErrorBody }
+  // The fetch relay: the host carries out the child's fetch `fid`; body chunks (base64)
+  // come while the child has credit, one chunk per credit.
+  | { t: "fetch_head"; fid: number; head: RelayedHead }
+  | { t: "fetch_chunk"; fid: number; data: string }
+  | { t: "fetch_end"; fid: number }
+  | { t: "fetch_error"; fid: number; error: ErrorBody };
 
 export type ChildMessage =
-  | { t: "ready"; pid: number; engine: SandboxEngine }
+  // seccomp: null when the child loaded its seccomp filter, else why it did not.
+  | { t: "ready"; pid: number; engine: SandboxEngine; seccomp: string | null }
   | { t: "result"; id: number; json: string; usage: CallUsage }
   | { t: "error"; id: number; error: ErrorBody; usage?: CallUsage }
   | { t: "chunk"; id: number; json: string }
@@ -46,7 +66,15 @@ export type ChildMessage =
       fields: LogFields;
       /** Set on a plugin's own `ctx.log` lines: the id of the call that wrote it, so the line also reaches that call's sink. */
       call?: number;
-    };
+    }
+  // The child reads no package files itself: it asks the host for them.
+  | { t: "files_get"; rid: number; dir: string }
+  | { t: "source_map_get"; rid: number; dir: string }
+  // The fetch relay: a fetch of call `id` (the isolate's request, as BridgedRequest JSON),
+  // more credit for its body, or its abort (also ends a body the child stopped reading).
+  | { t: "fetch"; fid: number; id: number; payload: string }
+  | { t: "fetch_credit"; fid: number; n: number }
+  | { t: "fetch_abort"; fid: number };
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 

@@ -91,6 +91,8 @@ export interface SandboxProcessHealth {
   pid: number | null;
   state: "ok" | "starting" | "down";
   engine: SandboxEngine | null;
+  /** The OS sandbox layers in force around the process, and those missing (with why). */
+  os_sandbox: { mode: "auto" | "required" | "off"; layers: string[]; missing: { layer: string; reason: string }[] };
   warm_isolates: number;
   in_flight: number;
   restarts: number;

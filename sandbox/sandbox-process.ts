@@ -1,12 +1,14 @@
 // One supervised sandbox child process: forks it, tracks the requests in flight on
 // it, turns its death into errors for exactly those requests (ToolMemoryLimit when it
 // died of memory, Internal otherwise), and restarts it with backoff.
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { RuntimeError } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
 import { MessageBatcher } from "./message-batcher.ts";
 import { FATAL_MARKER, type ChildMessage, type LogLevel, type ParentMessage } from "./protocol.ts";
+import { HostDoors, isDoorMessage, type HostDoorsContext } from "./host-doors.ts";
 import type { SandboxProcessHealth } from "./sandbox-api.ts";
+import { osSandboxLaunch, type OsSandboxPlan } from "./os-sandbox/index.ts";
 
 export interface InFlight {
   onMessage(msg: ChildMessage): boolean; // true when the request is complete
@@ -20,6 +22,10 @@ export interface SandboxProcessConfig {
   prelude: string;
   options: SandboxOptions;
   isolatesCap: number;
+  /** The OS sandbox layers each start of the child is wrapped in. */
+  plan: OsSandboxPlan;
+  /** The fetch bridge and package origins the host answers this child's doors with. */
+  doors: HostDoorsContext;
   onLog(msg: Extract<ChildMessage, { t: "log" }>): void;
   onExit(info: { pid: number | null; code: number | null; signal: string | null; memory: boolean }): void;
 }
@@ -29,6 +35,7 @@ const MEMORY_DEATH = /(HIAGENT_SANDBOX_FATAL memory|heap out of memory|Reached h
 export class SandboxProcess {
   private child: ChildProcess | null = null;
   private batcher: MessageBatcher<ParentMessage> | null = null;
+  private doors: HostDoors | null = null;
   private readyPromise: Promise<void> | null = null;
   private readonly inFlight = new Map<number, InFlight>();
   private stderrTail = "";
@@ -39,6 +46,8 @@ export class SandboxProcess {
   restarts = 0;
   warm = 0;
   engine: SandboxProcessHealth["engine"] = null;
+  /** Why the child did not load its seccomp filter (null: it did); undefined until ready. */
+  seccomp: string | null | undefined = undefined;
 
   constructor(private readonly config: SandboxProcessConfig) {}
 
@@ -54,16 +63,14 @@ export class SandboxProcess {
     if (this.readyPromise) return this.readyPromise;
     this.state = "starting";
     const { options } = this.config;
-    const child = fork(this.config.entry, [], {
-      execArgv: ["--no-node-snapshot", `--max-old-space-size=${options.process_heap_mb}`],
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
-      serialization: "json",
-      env: { NODE_ENV: process.env.NODE_ENV ?? "production" },
-    });
+    const child = this.spawnChild();
     this.child = child;
-    this.batcher = new MessageBatcher<ParentMessage>((batch) => {
+    const batcher = new MessageBatcher<ParentMessage>((batch) => {
       if (child.connected) child.send(batch);
     });
+    this.batcher = batcher;
+    this.doors?.close();
+    this.doors = new HostDoors(this.config.doors, (msg) => batcher.send(msg));
     this.stderrTail = "";
     this.fatalSeen = false;
     child.stderr?.setEncoding("utf8");
@@ -81,6 +88,7 @@ export class SandboxProcess {
           if (msg.t === "ready") {
             this.state = "ok";
             this.engine = msg.engine;
+            this.seccomp = msg.seccomp;
             resolve();
             continue;
           }
@@ -100,18 +108,47 @@ export class SandboxProcess {
     return this.readyPromise;
   }
 
+  /** Forks the child as before when the wall is off; else starts it inside the wall. */
+  private spawnChild(): ChildProcess {
+    const { plan, options, entry } = this.config;
+    const execArgv = ["--no-node-snapshot", `--max-old-space-size=${options.process_heap_mb}`];
+    const env = { NODE_ENV: process.env.NODE_ENV ?? "production" };
+    if (plan.mode === "off") return fork(entry, [], { execArgv, stdio: ["ignore", "inherit", "pipe", "ipc"], serialization: "json", env });
+    const launch = osSandboxLaunch(plan, { entry, execArgv, env });
+    try {
+      return spawn(launch.command, launch.args, { stdio: launch.stdio, serialization: "json", env: launch.env });
+    } finally {
+      launch.done();
+    }
+  }
+
+  /** The layers in force around this process, for health. */
+  osSandbox(): SandboxProcessHealth["os_sandbox"] {
+    const { plan } = this.config;
+    const layers = [...plan.layers];
+    const missing = plan.missing.map((m) => ({ ...m }));
+    if (this.seccomp !== undefined && this.seccomp !== null && layers.includes("seccomp")) {
+      layers.splice(layers.indexOf("seccomp"), 1);
+      missing.push({ layer: "seccomp", reason: this.seccomp });
+    }
+    return { mode: plan.mode, layers, missing };
+  }
+
   /** Sends a request; `handler` sees its replies until it says it is complete. */
   async request(id: number, msg: ParentMessage, handler: InFlight): Promise<void> {
     await this.start();
     const child = this.child;
     if (!child || !child.connected) throw new RuntimeError("Internal", "sandbox process is not running");
     this.inFlight.set(id, handler);
+    this.doors?.sent(msg);
     this.batcher!.send(msg);
   }
 
   /** Fire-and-forget messages (cancel, credit) for a request in flight. */
   notify(msg: ParentMessage): void {
-    if (this.child?.connected) this.batcher?.send(msg);
+    if (!this.child?.connected) return;
+    this.doors?.sent(msg);
+    this.batcher?.send(msg);
   }
 
   private route(msg: ChildMessage): void {
@@ -121,9 +158,16 @@ export class SandboxProcess {
       return;
     }
     if (msg.t === "ready") return;
+    if (isDoorMessage(msg)) {
+      this.doors?.handle(msg);
+      return;
+    }
     const handler = this.inFlight.get(msg.id);
     if (!handler) return;
-    if (handler.onMessage(msg)) this.inFlight.delete(msg.id);
+    if (handler.onMessage(msg)) {
+      this.inFlight.delete(msg.id);
+      this.doors?.callEnded(msg.id);
+    }
     if (msg.t === "result" || msg.t === "error" || msg.t === "end") this.crashStreak = 0;
   }
 
@@ -132,6 +176,8 @@ export class SandboxProcess {
     const memory = this.fatalSeen || MEMORY_DEATH.test(this.stderrTail);
     if (!this.closing) this.config.onExit({ pid: child.pid ?? null, code, signal, memory });
     this.child = null;
+    this.doors?.close();
+    this.doors = null;
     this.readyPromise = null;
     this.state = "down";
     this.warm = 0;

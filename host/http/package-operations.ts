@@ -18,6 +18,24 @@ import { z } from "@hono/zod-openapi";
 import { respondData } from "./envelope.ts";
 import { clientSignal } from "./node-request.ts";
 import { mountOperation, type ApiApp } from "./operation.ts";
+import { principalOf } from "./tenant.ts";
+
+/**
+ * An install URI as a non-admin may see it: no userinfo, query string or fragment
+ * (where presigned URLs and basic-auth downloads keep their credentials).
+ */
+export function publicUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    url.hash = "";
+    return url.href;
+  } catch {
+    return uri.replace(/[?#].*$/s, "").replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+  }
+}
 
 /** HiAgent clients may omit `filename`; it is a display name, so the URI's last segment does. */
 function displayName(uri: string, filename: string | undefined): string {
@@ -144,11 +162,14 @@ export function mountPackageOperations(app: ApiApp, deps: ApiDeps): void {
     name: "ListPackages",
     tag: "Packages",
     summary: "The installed packages",
+    description: "An `invoke` token sees each install URI without its userinfo and query string (a presigned URL's credentials).",
     body: EmptyBody,
     data: z.array(PackageMetaSchema),
     errors: [],
     async handle(c) {
-      return respondData(c, await packages.list());
+      const metas = await packages.list();
+      if (principalOf(c)?.role === "admin") return respondData(c, metas);
+      return respondData(c, metas.map((meta) => ({ ...meta, uri: publicUri(meta.uri) })));
     },
   }, maxBodyBytes);
 }

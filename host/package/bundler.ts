@@ -37,6 +37,18 @@ const HOST_MODULES = ["hiagent-plugin-sdk", "zod"] as const;
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, name.replace(/^node:/, "")]));
 const RESOLVING = Symbol("resolving");
 const MAX_REPORTED_ERRORS = 5;
+/** The loaders of the build: the only kinds of file a package may import (a stylesheet, say, would be a second output). */
+const LOADERS: Readonly<Record<string, esbuild.Loader>> = {
+  ".ts": "ts",
+  ".mts": "ts",
+  ".cts": "ts",
+  ".js": "js",
+  ".mjs": "js",
+  ".cjs": "js",
+  ".json": "json",
+  ".wasm": "binary",
+};
+const BUNDLED_EXTENSIONS = new Set(Object.keys(LOADERS));
 /** The loaders of the files the bundler reads itself (the source files that may carry a source-map comment). */
 const SOURCE_LOADERS: Readonly<Record<string, esbuild.Loader>> = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js" };
 /**
@@ -123,6 +135,9 @@ function packageResolver(root: string, signal: AbortSignal | undefined): esbuild
         const inside = real !== null && isInside(root, real);
 
         if (hostModule && !inside) return { path: specifier, external: true };
+        if (inside && !BUNDLED_EXTENSIONS.has(path.extname(real))) {
+          return fail(`"${relative(real)}" (imported by ${importer}) cannot be bundled: a plugin imports only ${[...BUNDLED_EXTENSIONS].join(", ")} files`);
+        }
         if (inside) return { path: real, sideEffects: resolved.sideEffects };
         if (isBare(specifier) && (lexical === null || !isInside(root, lexical))) {
           return fail(
@@ -192,7 +207,7 @@ async function build(options: BundleOptions): Promise<BundleOutput> {
     mainFields: ["module", "main"],
     conditions: [],
     resolveExtensions: [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"],
-    loader: { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js", ".json": "json", ".wasm": "binary" },
+    loader: { ...LOADERS },
     // Libraries test NODE_ENV; there is no `process` in the sandbox.
     define: { "process.env.NODE_ENV": '"production"' },
     tsconfigRaw: await readTsconfigOptions(root),
@@ -220,7 +235,10 @@ async function build(options: BundleOptions): Promise<BundleOutput> {
     const files = result.outputFiles ?? [];
     const code = files.find((file) => file.path.endsWith(".js"));
     const map = files.find((file) => file.path.endsWith(".js.map"));
-    if (!code || !map || files.length !== 2) throw new RuntimeError("Internal", "bundler produced unexpected output files");
+    if (!code || !map || files.length !== 2) {
+      const extra = files.filter((file) => file !== code && file !== map).map((file) => path.basename(file.path));
+      throw new RuntimeError("InvalidPackage", `bundling produced more than one script and its map (${extra.join(", ")}): a plugin imports only ${[...BUNDLED_EXTENSIONS].join(", ")} files`);
+    }
     return { code: code.text, map: map.text };
   } finally {
     signal?.removeEventListener("abort", cancel);

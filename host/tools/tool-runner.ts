@@ -82,6 +82,15 @@ function isSchemaFailure(err: unknown): err is RuntimeError {
   return err instanceof RuntimeError && err.code === "PluginInvalidConfig" && typeof err.data === "object" && err.data !== null && (err.data as { stage?: unknown }).stage === "schema";
 }
 
+/** Whether the plugin's config schema has any field a stored config could fill. */
+function takesConfig(plugin: PluginMeta): boolean {
+  if (plugin.config_required) return true;
+  const schema = plugin.config_schema;
+  if (typeof schema !== "object" || schema === null) return false;
+  const properties = (schema as { properties?: unknown }).properties;
+  return typeof properties === "object" && properties !== null && Object.keys(properties).length > 0;
+}
+
 export class ToolRunner {
   constructor(private readonly deps: ToolRunnerDeps) {}
 
@@ -96,7 +105,7 @@ export class ToolRunner {
     const target: ToolTarget = { ...req.target, version: served.version };
     try {
       const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
-      const cfgJson = await this.cfgJsonOf(req, target);
+      const cfgJson = await this.cfgJsonOf(req, target, plugin);
       const ticket = await meter.admit(req.tenant);
       const call: ToolCall = {
         tenant: req.tenant,
@@ -136,14 +145,14 @@ export class ToolRunner {
     const served = await this.deps.channels.resolve(req.tenant, req.target.pkg, req.target.version);
     const target: PluginTarget = { ...req.target, version: served.version };
     try {
-      const { dir } = await resolvePlugin(this.deps.packages, target.pkg, target.version, target.plugin);
+      const { dir, plugin } = await resolvePlugin(this.deps.packages, target.pkg, target.version, target.plugin);
       const call: ValidateCall = {
         tenant: req.tenant,
         pkg: target.pkg,
         version: target.version,
         dir,
         plugin: target.plugin,
-        cfgJson: await this.cfgJsonOf(req, target),
+        cfgJson: await this.cfgJsonOf(req, target, plugin),
         requestId: req.requestId,
         signal: req.signal,
       };
@@ -161,10 +170,12 @@ export class ToolRunner {
   /**
    * The cfg the call runs with: the caller's when given, else the tenant's stored config
    * of this plugin (whichever version it was set against: the version called checks it
-   * with its own schema), else null.
+   * with its own schema), else null. A plugin that takes no config never asks the store,
+   * so its calls keep running while the store (Redis) is away.
    */
-  private async cfgJsonOf(req: CallContext, target: PluginTarget): Promise<string> {
+  private async cfgJsonOf(req: CallContext, target: PluginTarget, plugin: PluginMeta): Promise<string> {
     if (req.cfg !== null && req.cfg !== undefined) return JSON.stringify(req.cfg);
+    if (!takesConfig(plugin)) return "null";
     const stored = await this.deps.configs.resolve(req.tenant, target.pkg, target.plugin);
     return JSON.stringify(stored);
   }

@@ -1,13 +1,15 @@
-// The host side of the isolate's fetch: one guarded agent per sandbox process, one
-// origin policy per package (its manifest plus the operator's overrides), the per-call
-// request cap, and the call's secrets: a request is finalised here, so this is where
-// placeholders become real values (only for the package's secret origins) and where
+// The host side of the isolate's fetch, carried out in the host process (the sandbox
+// children have no network; sandbox/fetch-relay.ts brings their requests here): one
+// guarded agent for the pool, one origin policy per package (its manifest plus the
+// operator's overrides), the per-call request cap, and the call's secrets. `outgoing`
+// is the one place a plugin's request is finalised before anything connects: that is
+// where placeholders become real values (only for the package's secret origins), and
 // the answer is scrubbed of them. Everything else (SSRF, redirects, byte caps) is guardedFetch.
 import type { Dispatcher } from "undici";
 import { RuntimeError } from "../errors.ts";
 import type { FetchOptions } from "../options.ts";
 import { createGuardedAgent } from "./guarded-agent.ts";
-import { guardedFetch, type GuardedResponse } from "./guarded-fetch.ts";
+import { guardedFetch, type GuardedRequest, type GuardedResponse } from "./guarded-fetch.ts";
 import { OriginPolicy } from "./origin-policy.ts";
 import type { CallSecrets } from "./secret-placeholders.ts";
 
@@ -18,6 +20,16 @@ export interface BridgedRequest {
   headers: [string, string][];
   body: string | null;
   redirect: "follow" | "manual" | "error";
+}
+
+/** Whose fetch it is, as the host knows it (never as the sandbox process says). */
+export interface FetchContext {
+  /** The origins the call's package may reach (its manifest's `permissions.fetch`). */
+  origins: readonly string[];
+  /** The call's tenant, package and version; absent for a bundle's top-level code at load. */
+  call?: { tenant: string; pkg: string; version: string };
+  /** The real values behind the call's placeholders (absent or null: none). */
+  secrets?: CallSecrets | null;
 }
 
 export class FetchBridge {
@@ -58,7 +70,7 @@ export class FetchBridge {
   }
 
   /** Checks the per-call request cap, then fetches under the package's policy. */
-  async fetch(payload: string, origins: readonly string[], requestsSoFar: number, signal: AbortSignal, secrets: CallSecrets | null = null): Promise<GuardedResponse> {
+  async fetch(payload: string, context: FetchContext, requestsSoFar: number, signal: AbortSignal): Promise<GuardedResponse> {
     if (requestsSoFar >= this.options.max_requests) {
       throw new RuntimeError("FetchDenied", `more than ${this.options.max_requests} fetches in one call`, { data: { rule: "requests" } });
     }
@@ -68,6 +80,27 @@ export class FetchBridge {
     } catch {
       throw new RuntimeError("FetchDenied", "malformed fetch request");
     }
+    const { request, policy } = this.outgoing(req, context, signal);
+    const response = guardedFetch(request, policy, { dispatcher: this.dispatcher, ...this.options });
+    const secrets = context.secrets ?? null;
+    if (secrets === null || secrets.size === 0) return response;
+    return response.then(
+      (res) => secrets.scrubResponse(res),
+      (err: unknown) => {
+        throw secrets.scrubError(err);
+      },
+    );
+  }
+
+  /**
+   * The request as it will be sent, made from what the isolate handed over, and the
+   * policy it is held to. Whatever must change or be counted on every outgoing plugin
+   * request (before the origin and address policies judge it and anything connects)
+   * belongs here and nowhere else.
+   */
+  private outgoing(req: BridgedRequest, context: FetchContext, signal: AbortSignal): { request: GuardedRequest; policy: OriginPolicy } {
+    const { origins } = context;
+    const secrets = context.secrets ?? null;
     let outgoing = {
       url: String(req.url),
       headers: Array.isArray(req.headers) ? req.headers.map(([k, v]) => [String(k), String(v)] as [string, string]) : [],
@@ -78,8 +111,8 @@ export class FetchBridge {
       outgoing = secrets.substitute(outgoing);
       policy = this.secretPolicyFor(origins);
     }
-    const response = guardedFetch(
-      {
+    return {
+      request: {
         url: outgoing.url,
         method: String(req.method),
         headers: outgoing.headers,
@@ -88,15 +121,7 @@ export class FetchBridge {
         signal,
       },
       policy,
-      { dispatcher: this.dispatcher, ...this.options },
-    );
-    if (secrets === null || secrets.size === 0) return response;
-    return response.then(
-      (res) => secrets.scrubResponse(res),
-      (err: unknown) => {
-        throw secrets.scrubError(err);
-      },
-    );
+    };
   }
 
   private isSecretOrigin(url: string, origins: readonly string[]): boolean {

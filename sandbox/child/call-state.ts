@@ -5,8 +5,8 @@
 // isolate names the call by) is minted here, never taken from a client: the client's
 // request id is only the `requestId` label its log lines carry.
 import { randomUUID } from "node:crypto";
-import type { GuardedResponse } from "../bridge/guarded-fetch.ts";
 import type { CallSecrets } from "../bridge/secret-placeholders.ts";
+import type { RelayedResponse } from "./host-link.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
 import type { CallUsage, IsolateTarget } from "../sandbox-api.ts";
@@ -100,7 +100,7 @@ export class CallState {
   }
 
   /** Follows one fetch of the call, to report it through `onFetch` when the call ends. */
-  watchFetch(payload: string, response: Promise<GuardedResponse>): void {
+  watchFetch(payload: string, response: Promise<RelayedResponse>): void {
     if (this.onFetch === undefined) return;
     this.watchedFetches.push(
       response.then(

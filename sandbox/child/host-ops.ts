@@ -1,10 +1,11 @@
 // The host operations an isolate can start (SPEC §4 doors): timers, fetches and their
 // response bodies. Each belongs to a call; its result goes back into the isolate as
-// a `settle` entry under the call's remaining time budget.
+// a `settle` entry under the call's remaining time budget. Fetches are carried out by
+// the host process (the fetch relay, via HostLink): this process has no network.
 import { RuntimeError } from "../errors.ts";
-import type { FetchBridge } from "../bridge/fetch-bridge.ts";
 import { signHmac, type HmacRequest } from "../bridge/hmac-signer.ts";
 import type { CallState } from "./call-state.ts";
+import type { HostLink } from "./host-link.ts";
 
 const BODY_CHUNK = 256 * 1024;
 
@@ -19,10 +20,7 @@ function errorJson(err: unknown): string {
 }
 
 export class HostOps {
-  constructor(
-    private readonly fetchBridge: FetchBridge,
-    private readonly originsOf: (call: CallState) => readonly string[],
-  ) {}
+  constructor(private readonly link: HostLink) {}
 
   /** Hands a result back into the isolate, unless the call is over. */
   settle(call: CallState, opId: string, ok: boolean, payload: string): void {
@@ -89,9 +87,9 @@ export class HostOps {
     const onCallEnd = () => controller.abort(new RuntimeError("Internal", "aborted"));
     call.controller.signal.addEventListener("abort", onCallEnd, { once: true });
     call.fetches.set(id, controller);
-    const count = call.fetchCount;
     call.fetchCount++;
-    const response = this.fetchBridge.fetch(payload, this.originsOf(call), count, controller.signal, call.secrets);
+    // The host puts the call's secrets in (it has them from the call message itself).
+    const response = this.link.fetch(call.id, payload, controller.signal);
     call.watchFetch(payload, response);
     response
       .then((res) => {

@@ -7,7 +7,8 @@
 import { sep } from "node:path";
 import type { IsolateTarget, PackageTarget } from "../sandbox-api.ts";
 import type { SandboxOptions } from "../options.ts";
-import { InstalledFilesCache } from "./installed-files.ts";
+import { readInstalled, readSourceMap } from "../package-files.ts";
+import { InstalledFilesCache, type PackageFileSource } from "./installed-files.ts";
 import { PackageSpares } from "./package-spares.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
 
@@ -58,7 +59,7 @@ export class IsolateCache {
   private readonly entries = new Map<string, WarmIsolate>();
   private readonly loading = new Map<string, Promise<WarmIsolate>>();
   private spare: Promise<PluginIsolate> | null = null;
-  private readonly installed = new InstalledFilesCache(64);
+  private readonly installed: InstalledFilesCache;
   private readonly packageSpares: PackageSpares;
   private compacting = false;
 
@@ -71,7 +72,10 @@ export class IsolateCache {
     packageSpareCap = 0,
     /** Compacts an isolate's heap (spares before they are handed out; idle isolates). */
     private readonly compact: (isolate: PluginIsolate) => Promise<void> = async () => {},
+    /** Where package files come from: the host, in a sandbox child; the disk, in unit tests. */
+    files: PackageFileSource = { installed: readInstalled, sourceMap: readSourceMap },
   ) {
+    this.installed = new InstalledFilesCache(64, files);
     this.packageSpares = new PackageSpares(packageSpareCap, (target) => this.makePackageSpare(target));
   }
 

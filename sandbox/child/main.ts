@@ -1,6 +1,7 @@
-// Entry of a sandbox child process (forked by SandboxProcessPool with
+// Entry of a sandbox child process (started by SandboxProcess, inside the OS sandbox, with
 // --no-node-snapshot, SPEC §9.3). Isolates live here, never in the API process.
 import "./supported-node.ts";
+import { seccompStatus } from "../os-sandbox/child-prologue.ts";
 import { MessageBatcher } from "../message-batcher.ts";
 import type { ChildMessage, ParentMessage } from "../protocol.ts";
 import { sandboxEngine } from "./engine-report.ts";
@@ -18,7 +19,7 @@ process.on("message", (raw) => {
     if (msg.t === "init") {
       child = new SandboxChild(msg.options, msg.prelude, msg.isolatesCap, send);
       child.start();
-      send({ t: "ready", pid: process.pid, engine: sandboxEngine() });
+      send({ t: "ready", pid: process.pid, engine: sandboxEngine(), seccomp: seccompStatus });
       continue;
     }
     child?.handle(msg);

@@ -3,13 +3,13 @@
 // stream chunks with credit-based backpressure, and answers inspect/drop/stats.
 import { randomBytes } from "node:crypto";
 import { RuntimeError } from "../errors.ts";
-import { FetchBridge } from "../bridge/fetch-bridge.ts";
 import { CallSecrets } from "../bridge/secret-placeholders.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { ChildMessage, LogLevel, ParentMessage } from "../protocol.ts";
 import type { CallUsage } from "../sandbox-api.ts";
 import { firstLocation } from "../source-map/stack-mapper.ts";
 import { CallState } from "./call-state.ts";
+import { HostLink } from "./host-link.ts";
 import { HostOps } from "./host-ops.ts";
 import { IsolateCache, tenantIsolateCap, type WarmIsolate } from "./isolate-cache.ts";
 import { errorFromIsolate, errorFromIvm, PluginIsolate, PreludeSource, type IsolateHooks } from "./plugin-isolate.ts";
@@ -25,10 +25,10 @@ export class SandboxChild {
   private readonly byId = new Map<number, CallState>();
   private readonly cache: IsolateCache;
   private readonly prelude: PreludeSource;
-  private readonly fetchBridge: FetchBridge;
+  private readonly link: HostLink;
   private readonly ops: HostOps;
-  private readonly origins = new WeakMap<CallState, readonly string[]>();
   private readonly hooks: IsolateHooks;
+  private loads = 1;
   private watchdog: NodeJS.Timeout | null = null;
   private compactor: NodeJS.Timeout | null = null;
 
@@ -39,8 +39,8 @@ export class SandboxChild {
     private readonly send: (msg: ChildMessage) => void,
   ) {
     this.prelude = new PreludeSource(preludeCode);
-    this.fetchBridge = new FetchBridge(options.fetch);
-    this.ops = new HostOps(this.fetchBridge, (call) => this.origins.get(call) ?? []);
+    this.link = new HostLink(send);
+    this.ops = new HostOps(this.link);
     this.hooks = {
       op: (kind, callId, payload) => {
         const call = this.calls.get(callId);
@@ -62,6 +62,7 @@ export class SandboxChild {
       tenantIsolateCap(options),
       options.package_spares,
       (isolate) => isolate.compact(5_000),
+      this.link,
     );
   }
 
@@ -82,6 +83,7 @@ export class SandboxChild {
   }
 
   handle(msg: ParentMessage): void {
+    if (this.link.handle(msg)) return;
     switch (msg.t) {
       case "call":
         void this.runCall(msg);
@@ -113,7 +115,8 @@ export class SandboxChild {
   /** Evaluates a bundle in an isolate, with a load pseudo-call owning its timers and logs. */
   private async loadBundle(isolate: PluginIsolate, code: string, codeCache: Buffer | null, produceCache: boolean): Promise<Buffer | null> {
     const target = { tenant: "", pkg: "", version: "", dir: "" };
-    const call = new CallState(-1, "load", "load", target, "", "", isolate, this.options.timeout_ms);
+    // Negative ids, one per load, so the host's per-call fetch cap counts each load apart.
+    const call = new CallState(-this.loads++, "load", "load", target, "", "", isolate, this.options.timeout_ms);
     this.calls.set(call.callId, call);
     try {
       return await isolate.load(code, { cachedData: codeCache, produceCache, maxBytes: this.options.max_payload_bytes, timeoutMs: this.options.timeout_ms });
@@ -154,7 +157,6 @@ export class SandboxChild {
     if (msg.secrets !== undefined && msg.secrets.length > 0) call.secrets = new CallSecrets(msg.secrets);
     call.onFetchDenied = (err) => this.log("warn", `fetch refused: ${err.message}`, call);
     call.onFetch = (report) => this.log("info", "plugin fetch", call, { source: "fetch", ...report });
-    this.origins.set(call, warm.fetchOrigins);
     this.calls.set(call.callId, call);
     this.byId.set(call.id, call);
     call.onDeadline = () => this.timeout(call, warm);
@@ -278,6 +280,6 @@ export class SandboxChild {
     if (this.compactor) clearInterval(this.compactor);
     for (const call of this.calls.values()) call.end();
     await this.cache.close();
-    await this.fetchBridge.close();
+    this.link.close();
   }
 }

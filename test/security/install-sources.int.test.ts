@@ -30,7 +30,7 @@ beforeAll(async () => {
   goodZip = await pluginZip(GOOD);
   victim = await startCountingUpstream();
   allowed = await startCountingUpstream((req, res) => {
-    if (req.url === "/good.zip") return res.writeHead(200, { "content-type": "application/zip" }).end(goodZip);
+    if (req.url?.split("?")[0] === "/good.zip") return res.writeHead(200, { "content-type": "application/zip" }).end(goodZip);
     if (req.url === "/redirect") return res.writeHead(302, { location: `http://127.0.0.1:${victim.port}/pkg.zip` }).end();
     if (req.url === "/oversize.zip") return res.writeHead(200).end(Buffer.alloc(MAX_PACKAGE_BYTES + 1024, 1));
     if (req.url === "/oversize-chunked.zip") {
@@ -164,5 +164,19 @@ describe("aftermath", () => {
     await server.calculatorWorks();
     expect(victim.connections).toBe(0);
     expect(server.rss() - rssBefore).toBeLessThan(RSS_HEADROOM_BYTES);
+  });
+});
+
+describe("what ListPackages shows", () => {
+  it("an invoke token sees an install URI without its query string (a presigned URL's credentials); the admin sees it whole", async () => {
+    const uri = `${allowed.origin}/good.zip?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=presigned-secret`;
+    const installed = await server.call("admin", "InstallPackage", { uri, filename: "good.zip" });
+    expect(installed.status, JSON.stringify(installed.body.error)).toBe(200);
+    const forTenant = await server.call<{ name: string; uri: string }[]>("a", "ListPackages", {});
+    const seen = forTenant.body.data.find((m) => m.name === GOOD.name);
+    expect(seen?.uri).toBe(`${allowed.origin}/good.zip`);
+    expect(JSON.stringify(forTenant.body)).not.toContain("presigned-secret");
+    const forAdmin = await server.call<{ name: string; uri: string }[]>("admin", "ListPackages", {});
+    expect(forAdmin.body.data.find((m) => m.name === GOOD.name)?.uri).toBe(uri);
   });
 });

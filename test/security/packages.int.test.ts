@@ -147,6 +147,11 @@ describe("resolution escapes and Node built-ins", () => {
     await refused(zip, /evil/);
   });
 
+  it("a stylesheet import is InvalidPackage naming the file, not a server error", async () => {
+    const message = await refused(await withImport(`import "./style.css";`, { "src/style.css": "body { color: red }" }), /src\/style\.css/);
+    expect(message).toMatch(/cannot be bundled/);
+  });
+
   it("tsconfig paths and baseUrl pointing out of the package are not followed", async () => {
     const zip = await withImport(`import "hostapp";`, {
       "tsconfig.json": JSON.stringify({ compilerOptions: { baseUrl: "/", paths: { hostapp: [HOST_FILE] } } }),

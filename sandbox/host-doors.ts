@@ -1,0 +1,100 @@
+// What one sandbox child may ask of the host, answered on the host side: the files of
+// the package versions the host sent it (and only those), and its plugins' fetches
+// (FetchRelay). One per child process run: a restarted child starts with none open.
+import type { FetchBridge } from "./bridge/fetch-bridge.ts";
+import { CallSecrets } from "./bridge/secret-placeholders.ts";
+import { RuntimeError } from "./errors.ts";
+import { FetchRelay } from "./fetch-relay.ts";
+import { readInstalled, readSourceMap, type PackageOrigins } from "./package-files.ts";
+import type { ChildMessage, ParentMessage } from "./protocol.ts";
+
+export interface HostDoorsContext {
+  bridge: FetchBridge;
+  origins: PackageOrigins;
+}
+
+type DoorMessage = Extract<ChildMessage, { t: "files_get" | "source_map_get" | "fetch" | "fetch_credit" | "fetch_abort" }>;
+
+export function isDoorMessage(msg: ChildMessage): msg is DoorMessage {
+  return msg.t === "files_get" || msg.t === "source_map_get" || msg.t === "fetch" || msg.t === "fetch_credit" || msg.t === "fetch_abort";
+}
+
+export class HostDoors {
+  /** The target of each call in flight, by call id. */
+  private readonly calls = new Map<number, { tenant: string; pkg: string; version: string; dir: string; secrets: CallSecrets | null }>();
+  /** Folders this child was sent (calls, prepares): the only ones it may ask files of. */
+  private readonly dirs = new Set<string>();
+  private readonly relay: FetchRelay;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: HostDoorsContext,
+    private readonly send: (msg: ParentMessage) => void,
+  ) {
+    this.relay = new FetchRelay({
+      bridge: ctx.bridge,
+      contextOf: async (id) => {
+        const target = this.calls.get(id);
+        if (target === undefined) return { origins: [] };
+        const { tenant, pkg, version, dir, secrets } = target;
+        return { origins: await ctx.origins.of(dir), call: { tenant, pkg, version }, secrets };
+      },
+      send: (msg) => this.reply(msg),
+    });
+  }
+
+  /** Sees what the host sends the child, to learn which folders it may read. */
+  sent(msg: ParentMessage): void {
+    if (msg.t === "call") {
+      // The call's secrets as the host minted them: the relay substitutes them here.
+      const secrets = msg.secrets !== undefined && msg.secrets.length > 0 ? new CallSecrets(msg.secrets) : null;
+      this.calls.set(msg.id, { ...msg.target, secrets });
+      this.dirs.add(msg.target.dir);
+    } else if (msg.t === "prepare") {
+      this.dirs.add(msg.target.dir);
+    }
+  }
+
+  callEnded(id: number): void {
+    this.calls.delete(id);
+    this.relay.callEnded(id);
+  }
+
+  handle(msg: DoorMessage): void {
+    switch (msg.t) {
+      case "files_get":
+        void this.files(msg.rid, msg.dir);
+        return;
+      case "source_map_get":
+        void this.sourceMap(msg.rid, msg.dir);
+        return;
+      default:
+        this.relay.handle(msg);
+    }
+  }
+
+  private async files(rid: number, dir: string): Promise<void> {
+    if (!this.dirs.has(dir)) return this.reply({ t: "files_error", rid, error: new RuntimeError("PackageNotFound", "package files are missing").toBody() });
+    try {
+      const files = await readInstalled(dir);
+      this.ctx.origins.remember(dir, files.origins);
+      this.reply({ t: "files", rid, code: files.code, cache: files.cache ? files.cache.toString("base64") : null, origins: files.origins });
+    } catch (err) {
+      this.reply({ t: "files_error", rid, error: RuntimeError.from(err).toBody() });
+    }
+  }
+
+  private async sourceMap(rid: number, dir: string): Promise<void> {
+    this.reply({ t: "source_map", rid, text: this.dirs.has(dir) ? await readSourceMap(dir) : null });
+  }
+
+  private reply(msg: ParentMessage): void {
+    if (!this.closed) this.send(msg);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.relay.close();
+    this.calls.clear();
+  }
+}
