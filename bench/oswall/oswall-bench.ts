@@ -28,7 +28,7 @@ export default definePlugin({ name: "${BENCH_PLUGIN}", tools: {
 type Mode = "off" | "required";
 
 function options(mode: Mode, origin: string) {
-  return SandboxOptionsSchema.parse({ processes: 1, os_sandbox: mode, package_spares: 0, fetch: { allow_private_origins: [origin] } });
+  return SandboxOptionsSchema.parse({ processes: 1, os_sandbox: mode, package_spares: 0, fetch: { allow_private_origins: [origin], extra_origins: [origin] } });
 }
 
 async function startTimes(mode: Mode, origin: string): Promise<number[]> {

@@ -90,6 +90,12 @@ export const PackageConfigSchema = z
     download_timeout_ms: z.number().int().min(1).default(120_000),
     /** Folders `file://` installs may read from; a relative file:// URI is relative to the first. */
     file_roots: z.array(z.string().min(1)).default(["."]),
+    /** Package builds (installs and ReadPackageMetadata) running at once on a node; more wait their turn. */
+    max_concurrent_builds: z.number().int().min(1).default(2),
+    /** Builds one tenant may have running or waiting on a node; past it RateLimited. */
+    tenant_max_builds: z.number().int().min(1).default(2),
+    /** Bytes all running builds together may unpack into staging; past it RateLimited (InvalidPackage for one build alone). */
+    staging_max_bytes: z.number().int().min(1).default(1024 * 1024 * 1024),
     /** The longest one bundling may take; past it the bundler is restarted and the package is InvalidPackage. */
     bundle_timeout_ms: z.number().int().min(1).default(60_000),
     /** The bundler's (esbuild service's) resident memory cap while it builds; past it, as for the time cap. */

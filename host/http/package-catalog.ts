@@ -14,7 +14,8 @@ export interface InstalledPackageRef {
 }
 
 export interface PackageCatalog {
-  readMetadata(source: PackageSourceRef): Promise<PackageSummary>;
+  /** `tenant`: who asks, for the per-tenant build cap. */
+  readMetadata(source: PackageSourceRef, options?: { tenant?: string }): Promise<PackageSummary>;
   list(): Promise<PackageMeta[]>;
   get(name: string, version: string): Promise<InstalledPackageRef | null>;
   delete(name: string, version: string): Promise<void>;

@@ -18,7 +18,7 @@ import { z } from "@hono/zod-openapi";
 import { respondData } from "./envelope.ts";
 import { clientSignal } from "./node-request.ts";
 import { mountOperation, type ApiApp } from "./operation.ts";
-import { principalOf } from "./tenant.ts";
+import { principalOf, tenantOf } from "./tenant.ts";
 
 /**
  * An install URI as a non-admin may see it: no userinfo, query string or fragment
@@ -152,9 +152,9 @@ export function mountPackageOperations(app: ApiApp, deps: ApiDeps): void {
     summary: "Read a package's name, version and plugin names without installing it",
     body: ReadPackageMetadataBody,
     data: PackageSummarySchema,
-    errors: ["Forbidden", "FetchDenied", "InvalidPackage", "DownloadFailed"],
+    errors: ["Forbidden", "FetchDenied", "InvalidPackage", "DownloadFailed", "RateLimited"],
     async handle(c, body) {
-      return respondData(c, await packages.readMetadata({ uri: body.uri, filename: displayName(body.uri, body.filename) }));
+      return respondData(c, await packages.readMetadata({ uri: body.uri, filename: displayName(body.uri, body.filename) }, { tenant: tenantOf(c) }));
     },
   }, maxBodyBytes);
 

@@ -13,6 +13,11 @@ export function managerOptionsFromConfig(
     downloadTimeoutMs: config.package.download_timeout_ms,
     fileRoots: config.package.file_roots,
     fetch: config.sandbox.fetch,
+    buildLimits: {
+      maxConcurrent: config.package.max_concurrent_builds,
+      tenantMax: config.package.tenant_max_builds,
+      stagingMaxBytes: config.package.staging_max_bytes,
+    },
     bundlerLimits: { timeoutMs: config.package.bundle_timeout_ms, maxMemoryBytes: config.package.bundler_max_memory_mb * 1024 * 1024 },
   };
 }

@@ -40,6 +40,8 @@ export interface BuildDeps {
   sandbox: Pick<Sandbox, "inspect">;
   source: PackageSource;
   zipLimits?: ZipLimits;
+  /** Counts bytes written to staging against the node's budget (throws past it). */
+  stage?: (bytes: number) => void;
   /** The bundler's caps for this build; its defaults when absent. */
   bundlerLimits?: BundlerLimits;
   signal?: AbortSignal;
@@ -132,7 +134,7 @@ export async function buildPackage(zip: Uint8Array, deps: BuildDeps): Promise<Pa
     stage("unpack");
     await mkdir(srcDir, { recursive: true });
     await mkdir(outDir);
-    await unpackZip(zip, srcDir, { limits: deps.zipLimits ?? DEFAULT_ZIP_LIMITS, signal });
+    await unpackZip(zip, srcDir, { limits: deps.zipLimits ?? DEFAULT_ZIP_LIMITS, signal, ...(deps.stage === undefined ? {} : { onInflated: deps.stage }) });
     const manifest = await readManifest(srcDir);
     signal?.throwIfAborted();
     await deps.onManifest?.(manifest);
@@ -140,6 +142,7 @@ export async function buildPackage(zip: Uint8Array, deps: BuildDeps): Promise<Pa
     stage("bundle");
     const bundle = await bundlePackage({ packageDir: srcDir, entry: manifest.entry, signal, ...(deps.bundlerLimits === undefined ? {} : { limits: deps.bundlerLimits }) });
 
+    deps.stage?.(bundle.code.length + bundle.map.length);
     stage("inspect");
     const inspected = await inspectBundle(deps, manifest, bundle.code);
     checkPlugins(inspected.plugins);

@@ -9,6 +9,7 @@ import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { FetchOptions } from "../../sandbox/options.ts";
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
+import { BuildGate, type BuildGateLimits, type BuildTicket } from "./build-gate.ts";
 import type { BundlerLimits } from "./bundler-service.ts";
 import { PACKAGE_NAME_PATTERN } from "./manifest.ts";
 import type { PackageManifest } from "./manifest.ts";
@@ -33,6 +34,8 @@ export interface PackageManagerOptions {
   fetch: FetchOptions;
   /** The bundler's time and memory caps per build (`package.bundle_timeout_ms`, `package.bundler_max_memory_mb`). */
   bundlerLimits?: BundlerLimits;
+  /** Builds at once on this node, per tenant, and staging bytes across them (`package.max_concurrent_builds`, …). */
+  buildLimits?: BuildGateLimits;
   logger?: PackageManagerLogger;
   /** Swaps the http(s) download (tests); the guarded download by default. */
   download?: PackageSourceOptions["download"];
@@ -42,8 +45,12 @@ export interface PackageManagerOptions {
   readS3Source?: (uri: string, maxBytes: number, signal?: AbortSignal) => Promise<Buffer>;
 }
 
+export const DEFAULT_BUILD_LIMITS: BuildGateLimits = { maxConcurrent: 2, tenantMax: 2, stagingMaxBytes: 1024 * 1024 * 1024 };
+
 export interface InstallOptions {
   force?: boolean;
+  /** Who asked, for the per-tenant build cap; none for installs the job queue runs. */
+  tenant?: string;
   signal?: AbortSignal;
   onStage?: StageListener;
 }
@@ -57,6 +64,7 @@ export interface InstalledPackage {
 /** A build whose finished folder goes somewhere else than `extensions/` (package storage). */
 export interface BuildHooks {
   signal?: AbortSignal;
+  tenant?: string;
   onStage?: StageListener;
   /** Runs once the manifest is read, before bundling (take a lock, refuse an installed version). */
   onManifest(manifest: PackageManifest): Promise<void>;
@@ -87,11 +95,23 @@ export class PackageManager {
   readonly #found = new Map<string, InstalledPackage>();
   /** Moves on at every `forget`, so a lookup that raced a change does not cache what it read. */
   #changes = 0;
+  readonly #gate: BuildGate;
 
   constructor(options: PackageManagerOptions) {
     this.#options = options;
     this.#extensionsDir = path.resolve(options.extensionsDir);
     this.#publisher = new PackagePublisher(this.#extensionsDir);
+    this.#gate = new BuildGate(options.buildLimits ?? DEFAULT_BUILD_LIMITS);
+  }
+
+  /** Runs one build (download included) through the node's build gate. */
+  async #gated<T>(options: Pick<InstallOptions, "tenant" | "signal">, build: (ticket: BuildTicket) => Promise<T>): Promise<T> {
+    const ticket = await this.#gate.enter(options.tenant, options.signal);
+    try {
+      return await build(ticket);
+    } finally {
+      ticket.release();
+    }
   }
 
   get extensionsDir(): string {
@@ -101,10 +121,9 @@ export class PackageManager {
   /** Fetches, builds and publishes a package. */
   async install(source: PackageSource, options: InstallOptions = {}): Promise<PackageMeta> {
     const force = options.force ?? false;
-    const zip = await this.#fetch(source, options);
     let replaced = false;
-    const meta = await buildPackage(zip, {
-      ...this.#buildDeps(source, options),
+    const meta = await this.#gated(options, async (ticket) => buildPackage(await this.#fetch(source, options), {
+      ...this.#buildDeps(source, options, ticket),
       onManifest: async (manifest) => {
         if (!force) await this.#publisher.assertNotInstalled(manifest.name, manifest.version);
       },
@@ -112,7 +131,7 @@ export class PackageManager {
         replaced = await this.#publisher.isInstalled(built.manifest.name, built.manifest.version);
         await this.#publisher.publish(built.dir, built.manifest.name, built.manifest.version, { force });
       },
-    });
+    }));
     this.forget(meta.name, meta.version);
     // Warm isolates and cached files of a replaced version would keep running the old code.
     if (replaced) await this.#options.sandbox.dropPackage(meta.name, meta.version);
@@ -122,11 +141,13 @@ export class PackageManager {
 
   /** Fetches and builds a package, handing the result to `hooks.publish` instead of `extensions/`. */
   async build(source: PackageSource, hooks: BuildHooks): Promise<PackageMeta> {
-    const zip = await this.#fetch(source, hooks);
-    return buildPackage(zip, {
-      ...this.#buildDeps(source, hooks),
-      onManifest: hooks.onManifest,
-      publish: (built) => hooks.publish(built, zip),
+    return this.#gated(hooks, async (ticket) => {
+      const zip = await this.#fetch(source, hooks);
+      return buildPackage(zip, {
+        ...this.#buildDeps(source, hooks, ticket),
+        onManifest: hooks.onManifest,
+        publish: (built) => hooks.publish(built, zip),
+      });
     });
   }
 
@@ -158,8 +179,7 @@ export class PackageManager {
 
   /** Builds and inspects a package without installing it. */
   async readMetadata(source: PackageSource, options: Omit<InstallOptions, "force"> = {}): Promise<PackageSummary> {
-    const zip = await this.#fetch(source, options);
-    const meta = await buildPackage(zip, this.#buildDeps(source, options));
+    const meta = await this.#gated(options, async (ticket) => buildPackage(await this.#fetch(source, options), this.#buildDeps(source, options, ticket)));
     return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename, plugins: meta.plugins.map((plugin) => plugin.name) };
   }
 
@@ -245,8 +265,9 @@ export class PackageManager {
     });
   }
 
-  #buildDeps(source: PackageSource, options: Pick<InstallOptions, "signal" | "onStage">) {
+  #buildDeps(source: PackageSource, options: Pick<InstallOptions, "signal" | "onStage">, ticket: BuildTicket) {
     return {
+      stage: ticket.stage,
       extensionsDir: this.#extensionsDir,
       sandbox: this.#options.sandbox,
       source: { uri: source.uri, filename: source.filename },

@@ -54,8 +54,8 @@ export class SharedPackageCatalog {
     void this.#dropOrphans().catch((err: unknown) => this.#options.logger?.warn({ err }, "could not check local package copies against storage"));
   }
 
-  readMetadata(source: PackageSource): Promise<PackageSummary> {
-    return this.#options.manager.readMetadata(source);
+  readMetadata(source: PackageSource, options: { tenant?: string } = {}): Promise<PackageSummary> {
+    return this.#options.manager.readMetadata(source, options);
   }
 
   /** Every version in storage: the same list on every node. */

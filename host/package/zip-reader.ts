@@ -35,6 +35,8 @@ export function zipLimitsFor(maxPackageBytes: number): ZipLimits {
 export interface UnpackOptions {
   limits?: ZipLimits;
   signal?: AbortSignal;
+  /** Told of every inflated chunk's size before it is kept; throwing stops the unpack with that error. */
+  onInflated?: (bytes: number) => void;
 }
 
 const S_IFMT = 0o170000;
@@ -132,6 +134,7 @@ interface InflateBudget {
   totalBytes: number;
   archiveBytes: number;
   signal: AbortSignal | undefined;
+  onInflated: ((bytes: number) => void) | undefined;
 }
 
 /** jszip's internal stream (`internalStream`, untyped): chunks as they inflate, pausable. */
@@ -173,6 +176,11 @@ function inflate(entry: FileEntry, budget: InflateBudget): Promise<Buffer> {
         }
         if (size > limits.ratioMinBytes && size / compressed > limits.maxEntryRatio) {
           return fail(invalidPackage(`zip entry ${shown(entry.name)} inflates more than ${limits.maxEntryRatio}:1 (a zip bomb?)`));
+        }
+        try {
+          budget.onInflated?.(chunk.length);
+        } catch (err) {
+          return fail(err);
         }
         chunks.push(chunk);
       })
@@ -218,7 +226,7 @@ export async function unpackZip(bytes: Uint8Array, destDir: string, options: Unp
 
   const files = listFiles(zip);
   const prefix = commonTopFolder(files.map((file) => file.name));
-  const budget: InflateBudget = { limits, totalBytes: 0, archiveBytes: bytes.byteLength, signal };
+  const budget: InflateBudget = { limits, totalBytes: 0, archiveBytes: bytes.byteLength, signal, onInflated: options.onInflated };
   const root = path.resolve(destDir);
   const written: string[] = [];
   for (const file of files) {

@@ -32,7 +32,7 @@ describe.each(REVISIONS)("protocol %s", (revision) => {
 
   it("lists the package's tools with their metadata, own names where unique", async () => {
     const { tools } = await pkg.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["Alpha_echo", "Beta_echo", "add", "count", "fails", "forever"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["Alpha_echo", "Beta_echo", "add", "count", "fails", "forever", "whoami"]);
     const echo = tools.find((t) => t.name === "Alpha_echo")!;
     expect(echo).toMatchObject({
       title: "Echo",
@@ -137,6 +137,24 @@ describe.each(REVISIONS)("protocol %s", (revision) => {
   it("an admin token may use MCP too", async () => {
     const admin = await f.connect(revision, "/mcp/mcp_tools", { as: "admin" });
     expect((await admin.callTool({ name: "Alpha_echo", arguments: { text: "op" } })).structuredContent).toEqual({ text: "op", tenant: "operator" });
+  });
+});
+
+describe("plugin configs", () => {
+  it("runs a call with the tenant's stored config, which another tenant never sees; a cfg header is used as given", async () => {
+    const stored = await f.server.call("a", "SetPluginConfig", { pkg: "mcp_tools", plugin: "Keyed", cfg: { account: "key-of-a" } });
+    expect(stored.status).toBe(200);
+    const asA = await f.connect("2025-11-25", "/mcp/mcp_tools");
+    expect((await asA.callTool({ name: "whoami", arguments: {} })).structuredContent).toEqual({ key_suffix: "f-a", tenant: "tenant-a" });
+
+    const asB = await f.connect("2026-07-28", "/mcp/mcp_tools", { as: "b" });
+    const refused = await asB.callTool({ name: "whoami", arguments: {} });
+    expect(refused.isError).toBe(true);
+    expect(refused._meta?.["hiagent/error"]).toMatchObject({ code: "InvalidConfig" });
+    expect(JSON.stringify(refused)).not.toContain("key-of-a");
+
+    const withHeader = await f.connect("2025-06-18", "/mcp/mcp_tools", { as: "b", headers: { cfg: JSON.stringify({ account: "key-of-b" }) } });
+    expect((await withHeader.callTool({ name: "whoami", arguments: {} })).structuredContent).toEqual({ key_suffix: "f-b", tenant: "tenant-b" });
   });
 });
 

@@ -1,7 +1,8 @@
 // A runtime for the MCP tests: the real server (HTTP, sandbox processes) with bearer
 // tokens for an operator and a tenant, the conformance example package and a package
 // of tools for the cases (structured output, a scalar output, streaming, a tool that
-// runs until stopped, the same tool name in two plugins), and an official SDK client
+// runs until stopped, the same tool name in two plugins, a plugin that needs a config),
+// and an official SDK client
 // for any protocol revision.
 import path from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -61,6 +62,13 @@ export default [
         description: "Throws a PluginError",
         run: () => { throw new PluginError("nope", { data: { why: "testing" } }); },
       }),
+    },
+  }),
+  definePlugin({
+    name: "Keyed",
+    config: z.object({ account: z.string().min(3) }),
+    tools: {
+      whoami: defineTool({ description: "Which key the call runs with", run: (_input, ctx) => ({ key_suffix: ctx.cfg.account.slice(-3), tenant: ctx.tenant }) }),
     },
   }),
   definePlugin({

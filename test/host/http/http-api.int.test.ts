@@ -238,4 +238,16 @@ describe("docs and health", () => {
       expect(semver.gte(engine!.isolated_vm, "7.0.2")).toBe(true);
     }
   });
+
+  it("lists the OS sandbox layers in force around every sandbox process", async () => {
+    const res = await fetch(`${rt.url}/v1/health`);
+    type OsSandbox = { mode: string; layers: string[]; missing: { layer: string; reason: string }[] };
+    const body = (await envelope(res)) as { data: { components: { sandbox: { processes: { os_sandbox: OsSandbox }[] } } } };
+    const processes = body.data.components.sandbox.processes;
+    expect(processes.length).toBeGreaterThan(0);
+    // The default (auto) on a machine with the wall's tools (.ci/run installs them): every layer.
+    for (const { os_sandbox } of processes) {
+      expect(os_sandbox).toEqual({ mode: "auto", layers: ["network", "pid", "mount", "uid", "rlimits", "seccomp"], missing: [] });
+    }
+  });
 });
