@@ -1,7 +1,9 @@
 // What one sandbox child may ask of the host, answered on the host side: the files of
 // the package versions the host sent it (and only those), and its plugins' fetches
-// (FetchRelay). One per child process run: a restarted child starts with none open.
+// (FetchRelay), and the HMACs they ask for, signed with the call's secrets, which stay
+// here. One per child process run: a restarted child starts with none open.
 import type { FetchBridge } from "./bridge/fetch-bridge.ts";
+import { signHmac, type HmacRequest } from "./bridge/hmac-signer.ts";
 import { CallSecrets } from "./bridge/secret-placeholders.ts";
 import { RuntimeError } from "./errors.ts";
 import { FetchRelay } from "./fetch-relay.ts";
@@ -13,10 +15,17 @@ export interface HostDoorsContext {
   origins: PackageOrigins;
 }
 
-type DoorMessage = Extract<ChildMessage, { t: "files_get" | "source_map_get" | "fetch" | "fetch_credit" | "fetch_abort" }>;
+type DoorMessage = Extract<ChildMessage, { t: "files_get" | "source_map_get" | "fetch" | "fetch_credit" | "fetch_abort" | "sign" }>;
 
 export function isDoorMessage(msg: ChildMessage): msg is DoorMessage {
-  return msg.t === "files_get" || msg.t === "source_map_get" || msg.t === "fetch" || msg.t === "fetch_credit" || msg.t === "fetch_abort";
+  return msg.t === "files_get" || msg.t === "source_map_get" || msg.t === "fetch" || msg.t === "fetch_credit" || msg.t === "fetch_abort" || msg.t === "sign";
+}
+
+/** The call message as the child gets it: without the real values of its secrets. */
+export function forChild(msg: ParentMessage): ParentMessage {
+  if (msg.t !== "call" || msg.secrets === undefined) return msg;
+  const { secrets: _kept, ...rest } = msg;
+  return rest;
 }
 
 export class HostDoors {
@@ -68,6 +77,9 @@ export class HostDoors {
       case "source_map_get":
         void this.sourceMap(msg.rid, msg.dir);
         return;
+      case "sign":
+        this.reply(this.sign(msg));
+        return;
       default:
         this.relay.handle(msg);
     }
@@ -81,6 +93,21 @@ export class HostDoors {
       this.reply({ t: "files", rid, code: files.code, cache: files.cache ? files.cache.toString("base64") : null, origins: files.origins });
     } catch (err) {
       this.reply({ t: "files_error", rid, error: RuntimeError.from(err).toBody() });
+    }
+  }
+
+  /** An HMAC of a call in flight, with its secrets (an unknown call signs with the plain key bytes). */
+  private sign(msg: Extract<DoorMessage, { t: "sign" }>): ParentMessage {
+    try {
+      let req: HmacRequest;
+      try {
+        req = JSON.parse(msg.payload) as HmacRequest;
+      } catch {
+        throw new RuntimeError("ToolError", "malformed HMAC request");
+      }
+      return { t: "signed", sid: msg.sid, ok: true, payload: signHmac(req, this.calls.get(msg.id)?.secrets ?? null) };
+    } catch (err) {
+      return { t: "signed", sid: msg.sid, ok: false, payload: JSON.stringify(RuntimeError.from(err, "ToolError").toBody()) };
     }
   }
 

@@ -124,10 +124,10 @@ export class SandboxProcessPool implements Sandbox {
     return this.processes[hashKey(`${call.tenant}\u0000${call.pkg}\u0000${call.version}`) % this.processes.length]!;
   }
 
-  /** The call as the child gets it: its cfg's secrets replaced by placeholders. */
+  /** The call: its cfg's secrets replaced by placeholders, their real values beside it for the host's doors. */
   private async callMessage(id: number, kind: "tool" | "stream" | "validate", call: ToolCall | ValidateCall): Promise<ParentMessage> {
     const { cfgJson, secrets } = await this.secrets.mint(call, call.plugin, call.cfgJson, kind === "validate" ? "PluginInvalidConfig" : "InvalidConfig");
-    return {
+    const message: ParentMessage = {
       t: "call",
       id,
       kind,
@@ -139,6 +139,7 @@ export class SandboxProcessPool implements Sandbox {
       requestId: call.requestId ?? randomUUID(),
       ...(secrets.size > 0 ? { secrets: [...secrets.pairs] } : {}),
     };
+    return message;
   }
 
   /** A request/response call (tool or validate) under the tenant gate. */

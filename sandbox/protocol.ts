@@ -29,7 +29,10 @@ export type ParentMessage =
       cfgJson: string;
       /** The client's request id: a log label only; the child mints the call's identity. */
       requestId: string;
-      /** [placeholder, real value] of each secret, for the fetch bridge and HMAC signing of this process. */
+      /**
+       * [placeholder, real value] of each secret. Kept by the host's doors (fetch relay,
+       * HMAC) and taken off the message before it is sent: the child never gets it.
+       */
       secrets?: [string, string][];
     }
   | { t: "cancel"; id: number; reason: "client" | "timeout" }
@@ -47,7 +50,9 @@ export type ParentMessage =
   | { t: "fetch_head"; fid: number; head: RelayedHead }
   | { t: "fetch_chunk"; fid: number; data: string }
   | { t: "fetch_end"; fid: number }
-  | { t: "fetch_error"; fid: number; error: ErrorBody };
+  | { t: "fetch_error"; fid: number; error: ErrorBody }
+  // The HMAC the child asked for (`sid`): the MAC's latin1 bytes, or an error body's JSON.
+  | { t: "signed"; sid: number; ok: boolean; payload: string };
 
 export type ChildMessage =
   // seccomp: null when the child loaded its seccomp filter, else why it did not.
@@ -74,7 +79,9 @@ export type ChildMessage =
   // more credit for its body, or its abort (also ends a body the child stopped reading).
   | { t: "fetch"; fid: number; id: number; payload: string }
   | { t: "fetch_credit"; fid: number; n: number }
-  | { t: "fetch_abort"; fid: number };
+  | { t: "fetch_abort"; fid: number }
+  // An HMAC for call `id` ({hash, key, data} as latin1 text), signed by the host with the call's secrets.
+  | { t: "sign"; sid: number; id: number; payload: string };
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 

@@ -6,7 +6,7 @@ import { RuntimeError } from "./errors.ts";
 import type { SandboxOptions } from "./options.ts";
 import { MessageBatcher } from "./message-batcher.ts";
 import { FATAL_MARKER, type ChildMessage, type LogLevel, type ParentMessage } from "./protocol.ts";
-import { HostDoors, isDoorMessage, type HostDoorsContext } from "./host-doors.ts";
+import { forChild, HostDoors, isDoorMessage, type HostDoorsContext } from "./host-doors.ts";
 import type { SandboxProcessHealth } from "./sandbox-api.ts";
 import { osSandboxLaunch, type OsSandboxPlan } from "./os-sandbox/index.ts";
 
@@ -141,7 +141,7 @@ export class SandboxProcess {
     if (!child || !child.connected) throw new RuntimeError("Internal", "sandbox process is not running");
     this.inFlight.set(id, handler);
     this.doors?.sent(msg);
-    this.batcher!.send(msg);
+    this.batcher!.send(forChild(msg));
   }
 
   /** Fire-and-forget messages (cancel, credit) for a request in flight. */

@@ -45,7 +45,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
   mountPluginIconRoute(app, deps);
-  mountMcp(app, { packages: deps.packages, tools: deps.tools, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
+  mountMcp(app, { packages: deps.packages, tools: deps.tools, channels: deps.channels, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
 
   let openapi: string | undefined;
   app.get("/openapi.json", (c) => {

@@ -60,7 +60,7 @@ export function mountMcp(app: ApiApp, deps: McpServerDeps, options: McpOptions):
       try {
         cfg = parseCfgHeader(c.req.header("cfg"));
         // An unknown package is the endpoint's own error, answered before any protocol exchange.
-        if (scope.kind === "package") await toolsInScope(deps.packages, scope);
+        if (scope.kind === "package") await toolsInScope(deps.packages, deps.channels, tenantOf(c), scope);
       } catch (err) {
         const error = RuntimeError.from(err);
         const status = error.code === "PackageNotFound" ? 404 : error.status;

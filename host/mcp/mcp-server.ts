@@ -9,12 +9,14 @@ import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, PluginLogSink } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
 import type { ToolRunner } from "../tools/index.ts";
-import { listingOf, toolsInScope, type McpScope, type McpTool } from "./mcp-tools.ts";
+import { listingOf, toolsInScope, type McpScope, type McpTool, type VersionResolver } from "./mcp-tools.ts";
 import { collected, failureResult, isToolFailure, successResult, type ToolCallResult } from "./tool-results.ts";
 
 export interface McpServerDeps {
   packages: Pick<PackageCatalog, "get" | "list">;
   tools: Pick<ToolRunner, "call">;
+  /** Which version a scope's version, channel or nothing serves the tenant. */
+  channels: VersionResolver;
   version: string;
 }
 
@@ -48,10 +50,10 @@ export function createMcpServer(deps: McpServerDeps, rc: McpCallContext, era: "l
     { capabilities: { tools: { listChanged: false }, logging: {} }, ...(era === "legacy" ? { supportedProtocolVersions: LEGACY_VERSIONS } : {}) },
   );
 
-  server.setRequestHandler("tools/list", async () => ({ tools: (await toolsInScope(deps.packages, rc.scope)).map(listingOf) }));
+  server.setRequestHandler("tools/list", async () => ({ tools: (await toolsInScope(deps.packages, deps.channels, rc.tenant, rc.scope)).map(listingOf) }));
 
   server.setRequestHandler("tools/call", async (request, ctx) => {
-    const tools = await toolsInScope(deps.packages, rc.scope);
+    const tools = await toolsInScope(deps.packages, deps.channels, rc.tenant, rc.scope);
     const name = request.params.name;
     const tool = tools.find((t) => t.name === name);
     if (tool === undefined) throw notFound(name, tools);
@@ -69,7 +71,7 @@ async function callTool(deps: McpServerDeps, rc: McpCallContext, tool: McpTool, 
   try {
     const outcome = await deps.tools.call({
       tenant: rc.tenant,
-      target: tool.target,
+      target: tool.call,
       inputJson: JSON.stringify(args),
       cfg: rc.cfg,
       requestId: rc.requestId,

@@ -5,7 +5,6 @@
 // isolate names the call by) is minted here, never taken from a client: the client's
 // request id is only the `requestId` label its log lines carry.
 import { randomUUID } from "node:crypto";
-import type { CallSecrets } from "../bridge/secret-placeholders.ts";
 import type { RelayedResponse } from "./host-link.ts";
 import { RuntimeError } from "../errors.ts";
 import type { CallKind } from "../protocol.ts";
@@ -67,8 +66,6 @@ export class CallState {
   ended = false;
   timedOut = false;
   canceled = false;
-  /** The real values behind the call's placeholders (null: the call has no secrets). */
-  secrets: CallSecrets | null = null;
   /** What the watchdog does when the deadline passes (set by the runner). */
   onDeadline: (() => void) | null = null;
   /** Called with each refused fetch, for the call's log. */

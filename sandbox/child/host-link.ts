@@ -2,8 +2,9 @@
 // walled child has no network and no view of the package folders, so it asks the host
 // over the IPC channel. A fetch is relayed: the host connects (under its SSRF and origin
 // policy) and sends the head, then the body in chunks, one per credit the child grants
-// as the isolate reads; aborting (or leaving the body) tells the host to stop.
-import { RuntimeError } from "../errors.ts";
+// as the isolate reads; aborting (or leaving the body) tells the host to stop. HMACs are
+// asked of the host too: the call's secrets are there, never here.
+import { RuntimeError, type ErrorBody } from "../errors.ts";
 import type { InstalledFiles } from "../package-files.ts";
 import type { ChildMessage, ParentMessage, RelayedHead } from "../protocol.ts";
 import type { PackageFileSource } from "./installed-files.ts";
@@ -76,6 +77,8 @@ export class HostLink implements PackageFileSource {
   private nextFid = 1;
   private readonly files = new Map<number, Pending<ParentMessage>>();
   private readonly flights = new Map<number, Flight>();
+  private nextSid = 1;
+  private readonly signs = new Map<number, Pending<string>>();
 
   constructor(private readonly send: (msg: ChildMessage) => void) {}
 
@@ -123,8 +126,24 @@ export class HostLink implements PackageFileSource {
     });
   }
 
+  /** Asks the host for an HMAC of call `callId` ({hash, key, data}); resolves with the MAC's latin1 bytes. */
+  sign(callId: number, payload: string): Promise<string> {
+    const sid = this.nextSid++;
+    return new Promise<string>((resolve, reject) => {
+      this.signs.set(sid, { resolve, reject });
+      this.send({ t: "sign", sid, id: callId, payload });
+    });
+  }
+
   /** Takes the host's answers; false for messages that are not for the link. */
   handle(msg: ParentMessage): boolean {
+    if (msg.t === "signed") {
+      const pending = this.signs.get(msg.sid);
+      this.signs.delete(msg.sid);
+      if (msg.ok) pending?.resolve(msg.payload);
+      else pending?.reject(RuntimeError.fromBody(JSON.parse(msg.payload) as ErrorBody));
+      return true;
+    }
     if ("rid" in msg) {
       this.answerFiles(msg as Extract<HostReply, { rid: number }>);
       return true;
@@ -179,6 +198,8 @@ export class HostLink implements PackageFileSource {
     const err = new RuntimeError("Internal", "aborted: the sandbox process is closing");
     for (const p of this.files.values()) p.reject(err);
     this.files.clear();
+    for (const p of this.signs.values()) p.reject(err);
+    this.signs.clear();
     for (const f of this.flights.values()) {
       f.head?.reject(err);
       f.error = err;

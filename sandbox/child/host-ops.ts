@@ -3,7 +3,6 @@
 // a `settle` entry under the call's remaining time budget. Fetches are carried out by
 // the host process (the fetch relay, via HostLink): this process has no network.
 import { RuntimeError } from "../errors.ts";
-import { signHmac, type HmacRequest } from "../bridge/hmac-signer.ts";
 import type { CallState } from "./call-state.ts";
 import type { HostLink } from "./host-link.ts";
 
@@ -113,16 +112,13 @@ export class HostOps {
     return id;
   }
 
-  /** HMAC of `{hash, key, data}` (latin1 bytes), settled as the MAC's latin1 bytes. */
+  /** HMAC of `{hash, key, data}` (latin1 bytes), computed by the host with the call's secrets; settled as the MAC's latin1 bytes. */
   private hmac(call: CallState, payload: string): string {
     const id = newOpId();
-    queueMicrotask(() => {
-      try {
-        this.settle(call, id, true, signHmac(JSON.parse(payload) as HmacRequest, call.secrets));
-      } catch (err) {
-        this.settle(call, id, false, errorJson(err instanceof SyntaxError ? new RuntimeError("ToolError", "malformed HMAC request") : err));
-      }
-    });
+    this.link.sign(call.id, payload).then(
+      (mac) => this.settle(call, id, true, mac),
+      (err: unknown) => this.settle(call, id, false, errorJson(err)),
+    );
     return id;
   }
 

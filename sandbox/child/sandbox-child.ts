@@ -3,7 +3,6 @@
 // stream chunks with credit-based backpressure, and answers inspect/drop/stats.
 import { randomBytes } from "node:crypto";
 import { RuntimeError } from "../errors.ts";
-import { CallSecrets } from "../bridge/secret-placeholders.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { ChildMessage, LogLevel, ParentMessage } from "../protocol.ts";
 import type { CallUsage } from "../sandbox-api.ts";
@@ -154,7 +153,6 @@ export class SandboxChild {
       return;
     }
     const call = new CallState(msg.id, msg.requestId, msg.kind, msg.target, msg.plugin, msg.tool, warm.isolate, this.options.timeout_ms);
-    if (msg.secrets !== undefined && msg.secrets.length > 0) call.secrets = new CallSecrets(msg.secrets);
     call.onFetchDenied = (err) => this.log("warn", `fetch refused: ${err.message}`, call);
     call.onFetch = (report) => this.log("info", "plugin fetch", call, { source: "fetch", ...report });
     this.calls.set(call.callId, call);

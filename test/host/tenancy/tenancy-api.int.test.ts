@@ -3,15 +3,18 @@
 // `latest`; a 90/10 rollout serves each tenant the version the assignment function
 // gives it, on every call; pins win; rollbacks go back one step; a version that starts
 // failing is rolled back automatically; a tenant over its quota gets QuotaExceeded with
-// Retry-After; GetUsage counts what ran. Bad input is InvalidRequest throughout.
+// Retry-After; GetUsage counts what ran; MCP calls take the same steps. Bad input is
+// InvalidRequest throughout.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../../host/auth/index.ts";
 import { assignVersion } from "../../../host/tenancy/index.ts";
 import { writeBrokenGreeter, writeGreeter } from "../../cluster/cluster-packages.ts";
 import { parseSse, until, type Envelope } from "../../e2e/api-test-client.ts";
 import { TOOLS_PACKAGE, writeE2ePackages } from "../../e2e/e2e-packages.ts";
+import { newClient } from "../../mcp/mcp-fixture.ts";
 import { startTestRuntime, type TestRuntime } from "../http/runtime-fixture.ts";
 
 const PKG = "greeter_ch";
@@ -286,5 +289,39 @@ describe("quotas and usage", () => {
     const third = await stream();
     expect(third.status).toBe(429);
     expect(((await third.json()) as Envelope).error).toMatchObject({ code: "QuotaExceeded", data: { quota: "calls", limit: 2 } });
+  });
+});
+
+describe("MCP goes through the same steps", () => {
+  const mcp = async (as: string, path: string) => {
+    const client = newClient("2025-11-25");
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${rt.url}${path}`), { requestInit: { headers: { authorization: `Bearer ${tokens.get(as) ?? ""}` } } }));
+    return client;
+  };
+
+  it("/mcp/{pkg}/{channel} serves each tenant its channel's version", async () => {
+    const split = { versions: [{ version: "1.0.0", weight: 50 }, { version: "1.1.0", weight: 50 }], pins: {} };
+    expect((await call("operator", "SetChannel", { pkg: PKG, channel: "mcp", ...split })).status).toBe(200);
+    for (const tenant of TENANTS.slice(0, 6)) {
+      const client = await mcp(tenant, `/mcp/${PKG}/mcp`);
+      try {
+        const result = await client.callTool({ name: "greet", arguments: { who: tenant } });
+        expect(result.isError ?? false).toBe(false);
+        expect(result.structuredContent).toMatchObject({ version: assignVersion(tenant, PKG, "mcp", split) });
+      } finally {
+        await client.close();
+      }
+    }
+  });
+
+  it("a tenant over its quota gets QuotaExceeded with retry_after_s as the tool's error", async () => {
+    const client = await mcp(QUOTA_TENANT, `/mcp/${PKG}`);
+    try {
+      const result = await client.callTool({ name: "greet", arguments: { who: "q" } });
+      expect(result.isError).toBe(true);
+      expect(result._meta?.["hiagent/error"]).toMatchObject({ code: "QuotaExceeded", data: { quota: "calls", retry_after_s: expect.any(Number) } });
+    } finally {
+      await client.close();
+    }
   });
 });
