@@ -4,7 +4,7 @@
 // tenant admission, limits and receipt. A streaming tool's chunks go out as
 // notifications/progress (when the client sent a progress token); the plugin's ctx.log
 // lines go out as notifications/message at or above the level the client set.
-import { ProtocolError, ProtocolErrorCode, Server, type LoggingLevel, type ServerContext } from "@modelcontextprotocol/server";
+import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode, Server, type LoggingLevel, type ServerContext } from "@modelcontextprotocol/server";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, PluginLogSink } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
@@ -34,6 +34,19 @@ export interface McpCallContext {
 }
 
 const LOG_LEVELS: Record<Parameters<PluginLogSink>[0], LoggingLevel> = { debug: "debug", info: "info", warn: "warning", error: "error" };
+const SEVERITY: readonly LoggingLevel[] = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
+/**
+ * The level a request asks for in its own `_meta` (the 2026-07-28 envelope key, honoured
+ * on the 2025 revisions too): a stateless endpoint cannot remember `logging/setLevel`
+ * from one request to the next, so a 2025 client that sends none gets every line.
+ */
+function requestedLevel(ctx: ServerContext): LoggingLevel | undefined {
+  // The SDK lifts reserved `io.modelcontextprotocol/*` keys out of `_meta` into the envelope.
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const level = envelope?.[LOG_LEVEL_META_KEY] ?? (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
+  return SEVERITY.includes(level as LoggingLevel) ? (level as LoggingLevel) : undefined;
+}
 
 function notFound(name: string, tools: McpTool[]): ProtocolError {
   const known = tools.map((t) => t.name).slice(0, 50).join(", ");
@@ -64,8 +77,11 @@ export function createMcpServer(deps: McpServerDeps, rc: McpCallContext, era: "l
 
 async function callTool(deps: McpServerDeps, rc: McpCallContext, tool: McpTool, args: Record<string, unknown>, ctx: ServerContext): Promise<ToolCallResult> {
   const signal = AbortSignal.any([rc.signal, ctx.mcpReq.signal]);
+  const threshold = requestedLevel(ctx);
   const onLog: PluginLogSink = (level, msg) => {
-    ctx.mcpReq.log(LOG_LEVELS[level], msg, `${tool.target.plugin}.${tool.target.tool}`).catch(() => undefined);
+    const mcpLevel = LOG_LEVELS[level];
+    if (threshold !== undefined && SEVERITY.indexOf(mcpLevel) < SEVERITY.indexOf(threshold)) return;
+    ctx.mcpReq.log(mcpLevel, msg, `${tool.target.plugin}.${tool.target.tool}`).catch(() => undefined);
   };
   const progressToken = ctx.mcpReq._meta?.progressToken;
   try {

@@ -2,7 +2,7 @@
 // for every protocol revision served: listing, calls, structured and scalar output,
 // error results, progress from a streaming tool, plugin logs as notifications, cancel
 // when the client gives up, package and pinned-version endpoints, an unknown package.
-import { ProtocolError, type Client } from "@modelcontextprotocol/client";
+import { LOG_LEVEL_META_KEY, ProtocolError, type Client } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../e2e/api-test-client.ts";
 import { REVISIONS, startMcpServer, type McpServerFixture } from "./mcp-fixture.ts";
@@ -171,5 +171,27 @@ describe("plugin logs", () => {
     ]);
     // …and the host log.
     expect(f.server.rt.logs.some((l) => l.msg === "Tool processing data" && l.source === "plugin")).toBe(true);
+  });
+
+  it.each(REVISIONS)("go out at or above the level the request asks for (%s)", async (revision) => {
+    const client = await f.connect(revision, "/mcp/mcp_tools");
+    const levels: string[] = [];
+    client.setNotificationHandler("notifications/message", (n) => void levels.push(n.params.level));
+    const tag = `level-${revision}`;
+    const controller = new AbortController();
+    // forever logs at warn: below "error" nothing is sent, at "warning" every line is.
+    const call = (level: string) =>
+      client.callTool({ name: "forever", arguments: { tag }, _meta: { [LOG_LEVEL_META_KEY]: level } }, { signal: controller.signal }).catch(() => undefined);
+    const quiet = call("error");
+    await until(async () => ticks(tag) >= 3, "the tool to log");
+    controller.abort();
+    await quiet;
+    expect(levels).toEqual([]);
+    const controller2 = new AbortController();
+    const loud = client.callTool({ name: "forever", arguments: { tag }, _meta: { [LOG_LEVEL_META_KEY]: "warning" } }, { signal: controller2.signal }).catch(() => undefined);
+    await until(async () => levels.length >= 2, "warning lines to arrive");
+    controller2.abort();
+    await loud;
+    expect(new Set(levels)).toEqual(new Set(["warning"]));
   });
 });

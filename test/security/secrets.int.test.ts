@@ -55,6 +55,22 @@ export default definePlugin({
     stream: defineTool({ stream: true, async *run(_i, ctx) { yield "key:" + ctx.cfg.api_key; yield { key: ctx.cfg.api_key }; } }),
     fail: defineTool({ run(_i, ctx) { throw new PluginError("the key is " + ctx.cfg.api_key, { data: { key: ctx.cfg.api_key } }); } }),
     crash: defineTool({ run(_i, ctx) { throw new TypeError(ctx.cfg.api_key); } }),
+    misuse: defineTool({ async run(_i, ctx) {
+      const bytes = new TextEncoder().encode(ctx.cfg.api_key);
+      const name = (p) => p.then(() => "ok", (e) => e.name);
+      const key = await crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: { name: "SHA-256" } }, false, ["sign", "verify"]);
+      const mac = await crypto.subtle.sign({ name: "HMAC" }, key, new TextEncoder().encode("x"));
+      return {
+        extractable: await name(crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, true, ["sign"])),
+        jwk: await name(crypto.subtle.importKey("jwk", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])),
+        md5: await name(crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "MD5" }, false, ["sign"])),
+        encrypt: await name(crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["encrypt"])),
+        notAKey: await name(crypto.subtle.sign("HMAC", { type: "secret" }, bytes)),
+        keyShows: JSON.stringify(key) + Object.keys(key).join(","),
+        verified: await crypto.subtle.verify("HMAC", key, mac, new TextEncoder().encode("x")),
+        forged: await crypto.subtle.verify("HMAC", key, new Uint8Array(32), new TextEncoder().encode("x")),
+      };
+    } }),
     sign: defineTool({ input: z.object({ data: z.string(), hash: z.string() }), async run({ data, hash }, ctx) {
       return { mac: await hmac(ctx.cfg.api_key, data, hash), plain: await hmac("plain key", data, hash), feishu: await hmac("1700000000\\n" + ctx.cfg.api_key, "", hash) };
     } }),
@@ -189,6 +205,16 @@ describe("HMAC in the host", () => {
     expect(res.body.data.plain).toBe(createHmac(algo, "plain key").update("POST\n/v1/send\n1700000000").digest("hex"));
     // Feishu's bot signature: the key is timestamp + "\n" + secret, the data empty.
     expect(res.body.data.feishu).toBe(createHmac(algo, `1700000000\n${REAL}`).update("").digest("hex"));
+  });
+});
+
+describe("crypto.subtle misuse", () => {
+  it("refuses extractable keys, other formats, hashes and usages with DOMException names; keys show nothing; verify checks the MAC", async () => {
+    const res = await run<Record<string, unknown>>("misuse");
+    expect(res.status, JSON.stringify(res.body.error)).toBe(200);
+    expect(res.body.data).toMatchObject({ extractable: "NotSupportedError", jwk: "NotSupportedError", md5: "NotSupportedError", encrypt: "SyntaxError", notAKey: "TypeError", verified: true, forged: false });
+    expect(String(res.body.data.keyShows)).not.toMatch(PLACEHOLDER);
+    expect(JSON.stringify(res.body)).not.toContain(REAL);
   });
 });
 
