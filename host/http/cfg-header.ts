@@ -1,10 +1,12 @@
 // The `cfg` request header: a plugin config as JSON, for transports whose body is the
 // tool's input alone (the adapter route, MCP). Absent or blank means none was given.
 import { RuntimeError } from "../../sandbox/errors.ts";
+import { checkJsonShape } from "./json-limits.ts";
 
 export function parseCfgHeader(value: string | undefined): unknown {
   if (value === undefined || value.trim() === "") return null;
   let cfg: unknown;
+  checkJsonShape(value, "header cfg");
   try {
     cfg = JSON.parse(value);
   } catch {

@@ -1,9 +1,11 @@
 // Reads a request body as JSON whatever its Content-Type (HiAgent's own `curl -d`
 // examples send form-encoded JSON text). The size cap holds before anything is
 // buffered past it: a declared Content-Length over the cap is refused unread, and
-// the bytes are counted as they arrive otherwise.
+// the bytes are counted as they arrive otherwise. Its depth and key count are checked
+// on the text before it is parsed (json-limits.ts).
 import { IncomingMessage } from "node:http";
 import { RuntimeError } from "../../sandbox/errors.ts";
+import { checkJsonShape } from "./json-limits.ts";
 
 /** `capName` is the config key named when the body is over `maxBytes`. */
 export async function readBodyBytes(from: IncomingMessage | Request, maxBytes: number, capName = "server.max_body_bytes"): Promise<Uint8Array> {
@@ -23,6 +25,7 @@ export async function readJsonBody(from: IncomingMessage | Request, maxBytes: nu
   }
   // An empty body is `{}`, so body-less calls (ListPackages) work as they did with HiAgent.
   if (text.trim() === "") return {};
+  checkJsonShape(text);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
