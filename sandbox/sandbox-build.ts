@@ -3,7 +3,7 @@
 // process entry as plain JavaScript (so children start fast under plain `node`).
 // The child entry is written under node_modules/.cache, named by its content hash.
 import { createHash } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -69,6 +69,9 @@ export function buildChildEntry(): Promise<string> {
     await mkdir(cacheDir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, result.outputFiles![0]!.text);
+    // Readable by the sandbox's own uid (the OS sandbox runs the child as 65534), whatever the umask.
+    await chmod(tmp, 0o644);
+    await chmod(cacheDir, 0o755);
     await rename(tmp, file);
     return file;
   })();

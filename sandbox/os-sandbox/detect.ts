@@ -3,7 +3,7 @@
 // once for real (a throwaway node started exactly as a child would be) before any child
 // depends on it. The seccomp layer is loaded by each child itself and reported by it.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve, dirname } from "node:path";
 import { arch } from "node:process";
@@ -52,7 +52,8 @@ function runs(command: string, args: string[], launch?: ReturnType<typeof osSand
 function probeScript(): string {
   mkdirSync(cacheDir, { recursive: true });
   const file = join(cacheDir, "os-sandbox-probe.mjs");
-  writeFileSync(file, "process.exit(0);\n");
+  writeFileSync(file, "process.exit(0);\n", { mode: 0o644 });
+  chmodSync(file, 0o644);
   return file;
 }
 

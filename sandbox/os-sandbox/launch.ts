@@ -7,7 +7,7 @@
 //     system libraries, node, the project's node_modules and the entry, all read-only,
 //     plus a private tmpfs /tmp, /proc and a minimal /dev; the start seccomp filter)
 //   → node (which loads the whole seccomp filter itself before anything else runs).
-import { realpathSync, existsSync, lstatSync, openSync, closeSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
+import { realpathSync, existsSync, lstatSync, openSync, closeSync, writeFileSync, mkdirSync, renameSync, chmodSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { arch } from "node:process";
 import { fileURLToPath } from "node:url";
@@ -73,6 +73,7 @@ function startFilter(): string {
   const file = join(cacheDir, `seccomp-start-${arch}.bpf`);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, buildSeccompFilter(arch, { exec: false, ringUse: true }));
+  chmodSync(tmp, 0o644);
   // rename is atomic: concurrent starts never read a half-written filter.
   renameSync(tmp, file);
   startFilterFile = file;
