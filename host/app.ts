@@ -16,6 +16,7 @@ import type { Config } from "./config/index.ts";
 import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type PackageCatalog } from "./http/index.ts";
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
+import { meteredInstallRunner, RuntimeMetrics, ScrapeAccess } from "./metrics/index.ts";
 import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
 import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
@@ -95,11 +96,14 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     const sandbox = createSandbox(config.sandbox, logger.child({ component: "sandbox" }));
     closers.push(() => sandbox.close());
     await sandbox.start();
+    const metrics = config.metrics.enabled ? new RuntimeMetrics({ tenantLabels: config.metrics.tenant_labels }) : undefined;
+    metrics?.watchSandbox(sandbox);
 
     const managerOptions = managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) });
     const composed = usesSharedStorage(config)
-      ? await composeShared(config, managerOptions, logger, closers)
-      : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers);
+      ? await composeShared(config, managerOptions, logger, closers, metrics)
+      : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers, metrics);
+    metrics?.watchQueue(composed.jobs);
 
     const channels = new VersionChannels({ store: composed.tenancy.channels, packages: composed.packages, logger: logger.child({ component: "channels" }) });
     const meter = new TenantMeter({
@@ -115,7 +119,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       packages: composed.packages,
       jobs: composed.jobs,
       sandbox,
-      tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs, channels, meter }),
+      tools: new ToolRunner({ packages: composed.packages, sandbox, configs: pluginConfigs, channels, meter, metrics }),
       channels,
       meter,
       pluginConfigs,
@@ -123,6 +127,7 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       bundlerHealth: () => ({ ...bundlerService.health() }),
       logger,
       maxBodyBytes: config.server.max_body_bytes,
+      ...(metrics === undefined ? {} : { metrics: { registry: metrics, access: new ScrapeAccess(config.auth, config.metrics.token_sha256) } }),
     };
     const app = createHttpApp(deps, { version: packageJson.version, auth: config.auth, mcp: config.mcp });
     const server = await listen(app, config.server);
@@ -141,12 +146,12 @@ async function sweep(packages: PackageManager, logger: Logger): Promise<void> {
 }
 
 /** One process, packages straight in `extensions/`: `npm start` with nothing else installed. */
-async function composeEmbedded(config: Config, packages: PackageManager, logger: Logger, closers: Closers): Promise<Composed> {
+async function composeEmbedded(config: Config, packages: PackageManager, logger: Logger, closers: Closers, metrics: RuntimeMetrics | undefined): Promise<Composed> {
   await sweep(packages, logger);
-  const runner: InstallRunner = async (request, { signal, onStage }) => {
+  const runner: InstallRunner = meteredInstallRunner(async (request, { signal, onStage }) => {
     const meta = await packages.install({ uri: request.uri, filename: request.filename }, { force: request.force, signal, onStage });
     return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename };
-  };
+  }, metrics);
   const jobs = new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
   closers.push(() => jobs.close());
   const storageHealth = async (): Promise<ComponentHealth> => {
@@ -157,7 +162,7 @@ async function composeEmbedded(config: Config, packages: PackageManager, logger:
 }
 
 /** Package storage is the truth; with Redis, workers install and nodes hear each other's deletes. */
-async function composeShared(config: Config, managerOptions: PackageManagerOptions, logger: Logger, closers: Closers): Promise<Composed> {
+async function composeShared(config: Config, managerOptions: PackageManagerOptions, logger: Logger, closers: Closers, metrics: RuntimeMetrics | undefined): Promise<Composed> {
   const { storage, readS3Source } = await createPackageStorage(config.storage);
   closers.push(() => storage.close());
   const manager = new PackageManager({ ...managerOptions, ...(readS3Source === undefined ? {} : { readS3Source }) });
@@ -189,10 +194,10 @@ async function composeShared(config: Config, managerOptions: PackageManagerOptio
     tenancy = memoryStores(config);
     const locks = new LocalVersionLocks();
     const installer = new StorageInstaller({ manager, storage, locks, logger: catalogLogger });
-    const runner: InstallRunner = async (request, { signal, onStage }) => {
+    const runner: InstallRunner = meteredInstallRunner(async (request, { signal, onStage }) => {
       const meta = await installer.install({ uri: request.uri, filename: request.filename }, { force: request.force, signal, onStage });
       return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename };
-    };
+    }, metrics);
     const embedded = new EmbeddedJobQueue({ runner, config: config.jobs, logger: logger.child({ component: "jobs" }) });
     closers.push(() => embedded.close());
     jobs = embedded;

@@ -172,6 +172,31 @@ export const PluginConfigsConfigSchema = z
   })
   .strict();
 
+/**
+ * `GET /metrics` (Prometheus text format). Who may scrape: an admin token, or a bearer
+ * token whose SHA-256 is `token_sha256`; without `auth` and without `token_sha256`,
+ * loopback callers only.
+ */
+export const MetricsConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** The SHA-256 (hex) of a scrape-only bearer token. */
+    token_sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits (the SHA-256 of the token)").optional(),
+    /** A `tenant` label on the per-tenant series: one series per tenant, so off by default. */
+    tenant_labels: z.boolean().default(false),
+  })
+  .strict();
+
+/** An install worker process (`npm run worker`). */
+export const WorkerConfigSchema = z
+  .object({
+    /** Where the worker serves `GET /metrics` (0: any free port; absent: not served). */
+    metrics_port: port.optional(),
+    /** The address that port binds to. */
+    metrics_host: z.string().min(1).default("127.0.0.1"),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     version: z.union([z.string(), z.number()]).transform(String).default("0.1.0"),
@@ -189,6 +214,8 @@ export const ConfigSchema = z
     tenants: TenantsConfigSchema.default({}),
     secrets: SecretsConfigSchema.prefault({}),
     plugin_configs: PluginConfigsConfigSchema.prefault({}),
+    metrics: MetricsConfigSchema.prefault({}),
+    worker: WorkerConfigSchema.prefault({}),
   })
   .strict();
 
@@ -199,3 +226,5 @@ export type JobsConfig = Config["jobs"];
 export type McpConfig = Config["mcp"];
 export type LogLevel = Config["log_level"];
 export type SecretsConfig = Config["secrets"];
+export type MetricsConfig = Config["metrics"];
+export type WorkerConfig = Config["worker"];

@@ -1,12 +1,19 @@
 // One structured log line per request: id, method, operation, tenant, status, duration,
 // a tool call's resource receipt and serving version, and for failures the error code. Server-side
-// failures log at warn/error.
+// failures log at warn/error. The same facts feed the request metrics, when there are any.
 import type { MiddlewareHandler } from "hono";
+import type { RuntimeMetrics } from "../metrics/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { AppEnv } from "./app-env.ts";
 import { principalOf } from "./tenant.ts";
 
-export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
+export interface RequestMetrics {
+  metrics: RuntimeMetrics;
+  /** The operation a request counts under when no handler named one (e.g. refused before it ran); undefined for an unknown route. */
+  operationOf(path: string): string | undefined;
+}
+
+export function accessLog(logger: Logger, requestMetrics?: RequestMetrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
@@ -26,6 +33,11 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
       version: c.get("served")?.version,
       channel: c.get("served")?.channel ?? undefined,
     };
+    if (requestMetrics !== undefined) {
+      const operation = fields.operation ?? requestMetrics.operationOf(fields.path);
+      const code = fields.code ?? (status >= 400 ? `http_${status}` : undefined);
+      requestMetrics.metrics.httpRequest(operation, code, fields.duration_ms / 1000);
+    }
     if (status >= 500) logger.warn(fields, "request failed");
     else logger.info(fields, "request");
   };

@@ -3,6 +3,7 @@
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import type { JobQueue } from "../jobs/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { RuntimeMetrics, ScrapeAccess } from "../metrics/index.ts";
 import type { TenantMeter, VersionChannels } from "../tenancy/index.ts";
 import type { PluginConfigs } from "../plugin-configs/index.ts";
 import type { ToolRunner } from "../tools/index.ts";
@@ -30,6 +31,8 @@ export interface ApiDeps {
   /** The state of this node's bundler (the esbuild service), for /v1/health. */
   bundlerHealth(): ComponentHealth;
   logger: Logger;
+  /** This node's metrics and who may scrape them; absent: no /metrics (`metrics.enabled: false`). */
+  metrics?: { registry: RuntimeMetrics; access: ScrapeAccess };
   /** `server.max_body_bytes`. */
   maxBodyBytes: number;
 }

@@ -15,6 +15,7 @@ import type { AppEnv } from "./app-env.ts";
 import { toClientError } from "./client-error.ts";
 import { JSON_HEADERS, respondError } from "./envelope.ts";
 import { mountHealthRoute } from "./health-route.ts";
+import { mountMetricsRoute } from "./metrics-route.ts";
 import type { ApiApp } from "./operation.ts";
 import { mountPackageOperations } from "./package-operations.ts";
 import { mountTenancyOperations } from "./tenancy-operations.ts";
@@ -28,7 +29,13 @@ export const API_TITLE = "HiAgent plugin runtime";
 export function createHttpApp(deps: ApiDeps, info: { version: string; auth: AuthOptions | undefined; mcp: McpConfig }): ApiApp {
   const app: ApiApp = new OpenAPIHono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
-  app.use(accessLog(deps.logger));
+  // Operation names for requests refused before a handler named theirs; filled once every route is mounted.
+  let known: ReadonlySet<string> = new Set();
+  const operationOf = (path: string): string | undefined => {
+    if (path === "/mcp" || path.startsWith("/mcp/")) return "mcp";
+    return known.has(path) ? (path === "/v1/health" ? "Health" : path.slice("/v1/".length)) : undefined;
+  };
+  app.use(accessLog(deps.logger, deps.metrics === undefined ? undefined : { metrics: deps.metrics.registry, operationOf }));
   app.use("/v1/*", authMiddleware(info.auth));
   if (info.auth !== undefined) app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
 
@@ -38,6 +45,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   mountPluginConfigOperations(app, deps);
   mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
+  if (deps.metrics !== undefined) mountMetricsRoute(app, deps.metrics.registry, deps.metrics.access);
   mountMcp(app, { packages: deps.packages, tools: deps.tools, channels: deps.channels, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
 
   let openapi: string | undefined;
@@ -63,6 +71,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   const operations = new Set(
     app.routes.filter((r) => r.path.startsWith("/v1/")).map((r) => r.path),
   );
+  known = operations;
   app.notFound((c) => {
     if (operations.has(c.req.path)) {
       c.header("Allow", c.req.path === "/v1/health" ? "GET" : "POST");

@@ -30,3 +30,8 @@ export function clientSignal(c: Context): AbortSignal {
   });
   return controller.signal;
 }
+
+/** The peer's address as the socket reports it (undefined off @hono/node-server). */
+export function peerAddress(c: Context): string | undefined {
+  return bindings(c)?.incoming?.socket.remoteAddress;
+}

@@ -7,12 +7,14 @@
 //   3. admission: the tenant's quotas (QuotaExceeded with the seconds to wait);
 //   4. the call in the sandbox, with the call's cfg (the caller's, else the tenant's
 //      stored config), a strict-mode `null` for an optional property read as absent;
-//   5. accounting: the receipt charged to the tenant's quotas and usage, and the outcome
-//      counted for the channel's automatic rollback.
+//   5. accounting: the receipt charged to the tenant's quotas and usage, the outcome
+//      counted for the channel's automatic rollback, and both in the node's metrics
+//      (a call refused before it ran is counted there too, with its error code).
 // Transports only translate requests and answers, so no door can skip a step.
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { CallUsage, PluginLogSink, Sandbox, ToolCall, ToolStream, ValidateCall } from "../../sandbox/index.ts";
 import type { PackageCatalog } from "../http/index.ts";
+import { errorCodeOf, type CallLabels, type RuntimeMetrics } from "../metrics/index.ts";
 import { usageOfError } from "../http/usage-header.ts";
 import type { StoredConfigResolver } from "../plugin-configs/index.ts";
 import { isPluginFailure, type ServedVersion, type TenantMeter, type VersionChannels } from "../tenancy/index.ts";
@@ -27,6 +29,8 @@ export interface ToolRunnerDeps {
   configs: StoredConfigResolver;
   channels: VersionChannels;
   meter: TenantMeter;
+  /** Counts every call's outcome and receipt, when the node keeps metrics. */
+  metrics?: RuntimeMetrics | undefined;
 }
 
 interface CallContext {
@@ -100,11 +104,23 @@ export class ToolRunner {
    * was chosen (`servedOfError`).
    */
   async call(req: ToolCallRequest): Promise<ToolCallOutcome> {
-    const { channels, meter } = this.deps;
-    const served = await channels.resolve(req.tenant, req.target.pkg, req.target.version);
+    const { channels, meter, metrics } = this.deps;
+    // The target joins the labels only once it resolved against what is installed.
+    const labels: CallLabels = { tenant: req.tenant };
+    let counted = false;
+    const count = (usage: CallUsage | undefined, err: unknown): void => {
+      if (counted) return;
+      counted = true;
+      metrics?.toolCall(labels, err === undefined ? undefined : errorCodeOf(err), usage);
+    };
+    const served = await channels.resolve(req.tenant, req.target.pkg, req.target.version).catch((err: unknown) => {
+      count(undefined, err);
+      throw err;
+    });
     const target: ToolTarget = { ...req.target, version: served.version };
     try {
       const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
+      Object.assign(labels, { pkg: target.pkg, version: target.version, plugin: target.plugin, tool: target.tool });
       const cfgJson = await this.cfgJsonOf(req, target, plugin);
       const ticket = await meter.admit(req.tenant);
       const call: ToolCall = {
@@ -118,7 +134,10 @@ export class ToolRunner {
         ...(req.onLog === undefined ? {} : { onLog: req.onLog }),
       };
       const info = { target, channel: served.channel, plugin, tool };
+      const endInFlight = metrics?.callStarted();
       const finish = (usage: CallUsage | undefined, err: unknown): void => {
+        endInFlight?.();
+        count(usage, err);
         void meter.settle(ticket, target, usage);
         void channels.observe(served, err !== undefined && isPluginFailure(err)).catch(() => undefined);
       };
@@ -130,6 +149,7 @@ export class ToolRunner {
       finish(result.usage, undefined);
       return { ...info, kind: "result", json: result.json, usage: result.usage };
     } catch (err) {
+      count(undefined, err);
       throw attachServed(err, served);
     }
   }

@@ -11,6 +11,7 @@ import { newNodeId } from "../jobs/redis-node-heartbeat.ts";
 import { RedisPackageEvents } from "../jobs/redis-package-events.ts";
 import { RedisPackageLock } from "../jobs/redis-package-lock.ts";
 import type { Logger } from "../logging/logger.ts";
+import { meteredInstallRunner, RuntimeMetrics, ScrapeAccess, serveMetrics } from "../metrics/index.ts";
 import { managerOptionsFromConfig, PackageManager, StorageInstaller } from "../package/index.ts";
 import { createPackageStorage } from "../storage/index.ts";
 import { InstallWorker } from "./install-worker.ts";
@@ -18,6 +19,8 @@ import { scratchDir, sweepDeadScratch } from "./worker-scratch.ts";
 
 export interface WorkerRuntime {
   nodeId: string;
+  /** Where the worker serves GET /metrics (`worker.metrics_port`), if it does. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     const sandbox = createSandbox(config.sandbox, logger.child({ component: "sandbox" }));
     closers.push(() => sandbox.close());
     await sandbox.start();
+    const metrics = config.metrics.enabled ? new RuntimeMetrics({ tenantLabels: config.metrics.tenant_labels }) : undefined;
+    metrics?.watchSandbox(sandbox);
 
     const scratch = scratchDir(config.extensions_dir, nodeId);
     await mkdir(scratch, { recursive: true });
@@ -81,20 +86,27 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
       jobs: config.jobs,
       nodeId,
       logger: logger.child({ component: "worker" }),
-      runner: async (request, ctx) => {
+      runner: meteredInstallRunner(async (request, ctx) => {
         try {
           const meta = await installer.install({ uri: request.uri, filename: request.filename }, { ...ctx, force: request.force });
           return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename };
         } finally {
           sweep();
         }
-      },
+      }, metrics),
     });
     closers.push(() => worker.close());
+    let metricsUrl: string | undefined;
+    if (metrics !== undefined && config.worker.metrics_port !== undefined) {
+      const server = await serveMetrics(metrics, new ScrapeAccess(config.auth, config.metrics.token_sha256), { host: config.worker.metrics_host, port: config.worker.metrics_port });
+      closers.push(() => server.close());
+      metricsUrl = server.url;
+      logger.info({ url: `${server.url}/metrics` }, "worker metrics served");
+    }
     sweep();
     const timer = setInterval(sweep, SWEEP_EVERY_MS).unref();
     closers.push(async () => clearInterval(timer));
-    return { nodeId, close: closeAll };
+    return { nodeId, metricsUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
