@@ -10,6 +10,7 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import { isIP } from "node:net";
+import path from "node:path";
 import { createSandbox } from "../sandbox/index.ts";
 import { ToolRunner } from "./tools/index.ts";
 import type { Config } from "./config/index.ts";
@@ -17,7 +18,7 @@ import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type Package
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { meteredInstallRunner, RuntimeMetrics, ScrapeAccess } from "./metrics/index.ts";
-import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, type PackageManagerOptions } from "./package/index.ts";
+import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
 import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import { MemoryChannelStore, MemoryQuotaStore, MemoryUsageStore, TenantMeter, usageRetentionMs, VersionChannels, type ChannelStore, type QuotaStore, type UsageStore } from "./tenancy/index.ts";
@@ -99,7 +100,15 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     const metrics = config.metrics.enabled ? new RuntimeMetrics({ tenantLabels: config.metrics.tenant_labels }) : undefined;
     metrics?.watchSandbox(sandbox);
 
-    const managerOptions = managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) });
+    // Uploaded zips are read by the install job; with Redis that job runs on a worker,
+    // which cannot see this node's files, so uploads are taken only without Redis.
+    const uploads = config.redis === undefined
+      ? new UploadStore({ dir: path.join(config.extensions_dir, ".uploads"), keepMs: config.jobs.keep_finished_seconds * 1000 })
+      : undefined;
+    const managerOptions: PackageManagerOptions = {
+      ...managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) }),
+      ...(uploads === undefined ? {} : { uploads }),
+    };
     const composed = usesSharedStorage(config)
       ? await composeShared(config, managerOptions, logger, closers, metrics)
       : await composeEmbedded(config, new PackageManager(managerOptions), logger, closers, metrics);
@@ -124,6 +133,8 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
       meter,
       pluginConfigs,
       storageHealth: composed.storageHealth,
+      uploads,
+      maxPackageBytes: config.package.max_package_bytes,
       bundlerHealth: () => ({ ...bundlerService.health() }),
       logger,
       maxBodyBytes: config.server.max_body_bytes,

@@ -21,6 +21,7 @@ const INVOKE_OPERATIONS: ReadonlySet<string> = new Set([
   "RunPluginToolAdapterRuntime",
   "ListPackages",
   "ReadPackageMetadata",
+  "PluginIcon",
   "GetUsage",
   "SetPluginConfig",
   "GetPluginConfig",

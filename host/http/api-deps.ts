@@ -3,6 +3,7 @@
 import type { Sandbox } from "../../sandbox/sandbox-api.ts";
 import type { JobQueue } from "../jobs/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { UploadStore } from "../package/index.ts";
 import type { RuntimeMetrics, ScrapeAccess } from "../metrics/index.ts";
 import type { TenantMeter, VersionChannels } from "../tenancy/index.ts";
 import type { PluginConfigs } from "../plugin-configs/index.ts";
@@ -28,6 +29,10 @@ export interface ApiDeps {
   pluginConfigs: PluginConfigs;
   /** The state of package storage, for /v1/health. */
   storageHealth(): Promise<ComponentHealth>;
+  /** Where UploadPackage keeps zips; undefined where install jobs run on other machines (Redis workers). */
+  uploads: UploadStore | undefined;
+  /** `package.max_package_bytes`: the cap of an uploaded zip. */
+  maxPackageBytes: number;
   /** The state of this node's bundler (the esbuild service), for /v1/health. */
   bundlerHealth(): ComponentHealth;
   logger: Logger;

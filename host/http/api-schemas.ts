@@ -55,6 +55,9 @@ export const PackageMetaSchema = z
     version: z.string(),
     uri: z.string(),
     filename: z.string(),
+    permissions: z
+      .object({ fetch: z.array(z.string()).openapi({ description: "Origins the package may fetch (`hiagent.permissions.fetch`); empty: no network" }) })
+      .optional(),
     plugins: z.array(PluginMetaSchema),
   })
   .openapi("PackageMeta");

@@ -1,8 +1,7 @@
 // The Hono app of the /v1 API: request ids, access log, every operation, health,
-// /openapi.json and /docs from the same schemas, and the one place where errors
-// become responses.
+// /openapi.json and /docs from the same schemas, the web console at /console, and the
+// one place where errors become responses.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { requestId } from "hono/request-id";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { AuthOptions } from "../auth/index.ts";
@@ -14,7 +13,10 @@ import { authMiddleware } from "./auth-middleware.ts";
 import type { AppEnv } from "./app-env.ts";
 import { toClientError } from "./client-error.ts";
 import { JSON_HEADERS, respondError } from "./envelope.ts";
+import { mountConsoleRoute } from "./console-route.ts";
+import { mountDocsRoute } from "./docs-route.ts";
 import { mountHealthRoute } from "./health-route.ts";
+import { mountPluginIconRoute } from "./plugin-icon-route.ts";
 import { mountMetricsRoute } from "./metrics-route.ts";
 import type { ApiApp } from "./operation.ts";
 import { mountPackageOperations } from "./package-operations.ts";
@@ -22,6 +24,8 @@ import { mountTenancyOperations } from "./tenancy-operations.ts";
 import { mountPluginConfigOperations } from "./plugin-config-operations.ts";
 import { mountToolSchemaOperations } from "./tool-schema-operations.ts";
 import { mountToolOperations } from "./tool-operations.ts";
+import { mountJobListOperations } from "./job-list-operations.ts";
+import { mountUploadOperation } from "./upload-operation.ts";
 
 export const API_TITLE = "HiAgent plugin runtime";
 
@@ -40,11 +44,14 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   if (info.auth !== undefined) app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
 
   mountPackageOperations(app, deps);
+  mountJobListOperations(app, deps);
+  mountUploadOperation(app, deps);
   mountToolOperations(app, deps);
   mountTenancyOperations(app, deps);
   mountPluginConfigOperations(app, deps);
   mountToolSchemaOperations(app, deps);
   mountHealthRoute(app, deps);
+  mountPluginIconRoute(app, deps);
   if (deps.metrics !== undefined) mountMetricsRoute(app, deps.metrics.registry, deps.metrics.access);
   mountMcp(app, { packages: deps.packages, tools: deps.tools, channels: deps.channels, version: info.version }, { auth: info.auth, config: info.mcp, maxBodyBytes: deps.maxBodyBytes });
 
@@ -66,7 +73,8 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
     );
     return c.body(openapi, 200, JSON_HEADERS);
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: API_TITLE }));
+  mountDocsRoute(app, API_TITLE);
+  mountConsoleRoute(app);
 
   const operations = new Set(
     app.routes.filter((r) => r.path.startsWith("/v1/")).map((r) => r.path),
@@ -74,7 +82,7 @@ export function createHttpApp(deps: ApiDeps, info: { version: string; auth: Auth
   known = operations;
   app.notFound((c) => {
     if (operations.has(c.req.path)) {
-      c.header("Allow", c.req.path === "/v1/health" ? "GET" : "POST");
+      c.header("Allow", c.req.path === "/v1/health" || c.req.path === "/v1/PluginIcon" ? "GET" : "POST");
       const error = new RuntimeError("InvalidRequest", `method ${c.req.method} is not allowed on ${c.req.path}`);
       c.set("error", error);
       return respondError(c, error, 405);

@@ -7,10 +7,15 @@ import { IncomingMessage } from "node:http";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import { checkJsonShape } from "./json-limits.ts";
 
-export async function readJsonBody(from: IncomingMessage | Request, maxBytes: number): Promise<unknown> {
+/** `capName` is the config key named when the body is over `maxBytes`. */
+export async function readBodyBytes(from: IncomingMessage | Request, maxBytes: number, capName = "server.max_body_bytes"): Promise<Uint8Array> {
   const declared = from instanceof IncomingMessage ? from.headers["content-length"] : from.headers.get("content-length");
-  if (declared != null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const bytes = from instanceof IncomingMessage ? await readIncoming(from, maxBytes) : await readStream(from.body, maxBytes);
+  if (declared != null && Number(declared) > maxBytes) throw tooLarge(maxBytes, capName);
+  return from instanceof IncomingMessage ? readIncoming(from, maxBytes, capName) : readStream(from.body, maxBytes, capName);
+}
+
+export async function readJsonBody(from: IncomingMessage | Request, maxBytes: number): Promise<unknown> {
+  const bytes = await readBodyBytes(from, maxBytes);
 
   let text: string;
   try {
@@ -30,7 +35,7 @@ export async function readJsonBody(from: IncomingMessage | Request, maxBytes: nu
 }
 
 /** Node's stream: stops listening past the cap (the server drains or drops the rest after answering). */
-function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+function readIncoming(incoming: IncomingMessage, maxBytes: number, capName: string): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -44,7 +49,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint
       size += chunk.length;
       if (size > maxBytes) {
         cleanup();
-        reject(tooLarge(maxBytes));
+        reject(tooLarge(maxBytes, capName));
         return;
       }
       chunks.push(chunk);
@@ -70,7 +75,7 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Uint
   });
 }
 
-async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
+async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: number, capName: string): Promise<Uint8Array> {
   if (body === null) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -81,13 +86,13 @@ async function readStream(body: ReadableStream<Uint8Array> | null, maxBytes: num
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
+      throw tooLarge(maxBytes, capName);
     }
     chunks.push(value);
   }
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
 }
 
-function tooLarge(maxBytes: number): RuntimeError {
-  return new RuntimeError("PayloadTooLarge", `the request body is over ${maxBytes} bytes (server.max_body_bytes)`);
+function tooLarge(maxBytes: number, capName: string): RuntimeError {
+  return new RuntimeError("PayloadTooLarge", `the request body is over ${maxBytes} bytes (${capName})`);
 }

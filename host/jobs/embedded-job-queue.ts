@@ -6,7 +6,7 @@ import { RuntimeError, type ErrorBody } from "../../sandbox/errors.ts";
 import type { JobsConfig } from "../config/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { isTerminal, type InstallRequest, type InstallStage, type InstalledPackage, type JobState } from "./job-model.ts";
-import type { InstallRunner, JobQueue, JobSnapshot, QueueHealth } from "./job-queue.ts";
+import { RECENT_JOBS_MAX, type InstallRunner, type JobListing, type JobQueue, type JobSnapshot, type QueueHealth } from "./job-queue.ts";
 
 /** How long a cancel waits for a started install to clean up before giving up on it. */
 const CANCEL_GRACE_MS = 30_000;
@@ -126,6 +126,11 @@ export class EmbeddedJobQueue implements JobQueue {
       job.waiters.add(onEnd);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  async recent(limit: number): Promise<JobListing[]> {
+    const jobs = [...this.#jobs.values()].slice(-Math.min(limit, RECENT_JOBS_MAX)).reverse();
+    return jobs.map((job) => ({ ...snapshot(job), filename: job.request.filename }));
   }
 
   health(): QueueHealth {

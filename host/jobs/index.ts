@@ -2,7 +2,7 @@
 // nodes, used by the workers in host/worker/) is imported by path where it is needed,
 // so the embedded defaults never load the Redis clients.
 export { EmbeddedJobQueue, type EmbeddedJobQueueOptions } from "./embedded-job-queue.ts";
-export type { InstallContext, InstallRunner, JobQueue, JobSnapshot, QueueHealth } from "./job-queue.ts";
+export { RECENT_JOBS_MAX, type InstallContext, type InstallRunner, type JobListing, type JobQueue, type JobSnapshot, type QueueHealth } from "./job-queue.ts";
 export {
   InstallRequestSchema,
   InstallStageSchema,

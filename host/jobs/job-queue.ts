@@ -19,6 +19,14 @@ export interface JobSnapshot extends JobStatus {
   error?: ErrorBody;
 }
 
+/** A job as the job list shows it: its status and the display name of what it installs. */
+export interface JobListing extends JobSnapshot {
+  filename: string;
+}
+
+/** How many jobs `recent` answers at most, whatever it is asked. */
+export const RECENT_JOBS_MAX = 200;
+
 export interface QueueHealth {
   state: "ok" | "degraded" | "down";
   backend: string;
@@ -38,6 +46,8 @@ export interface JobQueue {
   retry(jobId: string): Promise<void>;
   /** Resolves with the job's final snapshot once it is finished, failed or canceled. */
   wait(jobId: string, signal?: AbortSignal): Promise<JobSnapshot>;
+  /** The newest jobs still on record (ended ones until they expire), newest first, at most `limit`. */
+  recent(limit: number): Promise<JobListing[]>;
   health(): QueueHealth;
   /** Stops taking jobs and ends the running ones. */
   close(): Promise<void>;

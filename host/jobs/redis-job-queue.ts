@@ -6,7 +6,7 @@ import { RuntimeError } from "../../sandbox/errors.ts";
 import type { JobsConfig } from "../config/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { isTerminal, type InstallRequest } from "./job-model.ts";
-import type { JobQueue, JobSnapshot, QueueHealth } from "./job-queue.ts";
+import type { JobListing, JobQueue, JobSnapshot, QueueHealth } from "./job-queue.ts";
 import { openBeeQueue, type InstallBeeQueue } from "./redis-bee-queue.ts";
 import { awaitRedisReady, closeRedis, connectRedis, describeRedis, redisKeyPrefix, type RedisClient, type RedisConfig } from "./redis-connection.ts";
 import { RedisJobStore, snapshotOf, type JobRecord } from "./redis-job-store.ts";
@@ -156,6 +156,11 @@ export class RedisJobQueue implements JobQueue {
     if (isTerminal(record.status)) return snapshotOf(record);
     signal?.throwIfAborted();
     return this.#waitForEnd(jobId, signal);
+  }
+
+  async recent(limit: number): Promise<JobListing[]> {
+    const records = await this.#redis(() => this.#store.recent(limit));
+    return records.map((record) => ({ ...snapshotOf(record), filename: record.request.filename }));
   }
 
   health(): RedisQueueHealth {

@@ -15,7 +15,7 @@ import {
   type InstalledPackage,
   type JobState,
 } from "./job-model.ts";
-import type { JobSnapshot } from "./job-queue.ts";
+import { RECENT_JOBS_MAX, type JobSnapshot } from "./job-queue.ts";
 import type { RedisClient } from "./redis-connection.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import { script } from "./redis-scripts.ts";
@@ -90,7 +90,16 @@ export class RedisJobStore {
       .multi()
       .hset(this.#keys.job(id), { id, status: "queued", progress: "0", attempt: "0", request: JSON.stringify(request), created_at: String(now) })
       .zadd(this.#keys.pendingJobs, now, id)
+      .zadd(this.#keys.recentJobs, now, id)
+      .zremrangebyrank(this.#keys.recentJobs, 0, -RECENT_JOBS_MAX - 1)
       .exec();
+  }
+
+  /** The newest records, newest first; ids whose record has expired are skipped. */
+  async recent(limit: number): Promise<JobRecord[]> {
+    const ids = await this.#client.zrevrange(this.#keys.recentJobs, 0, Math.min(limit, RECENT_JOBS_MAX) - 1);
+    const records = await Promise.all(ids.map((id) => this.read(id)));
+    return records.filter((r): r is JobRecord => r !== null);
   }
 
   async read(id: string): Promise<JobRecord | null> {

@@ -29,6 +29,11 @@ export class RedisKeys {
     return `${this.prefix}:jobs:ended`;
   }
 
+  /** Every job by creation time (a sorted set, trimmed to the newest), for the job list. */
+  get recentJobs(): string {
+    return `${this.prefix}:jobs:recent`;
+  }
+
   /** Jobs queued but not yet handed to bee-queue, by when (a sorted set); see RedisJobSubmitter. */
   get pendingJobs(): string {
     return `${this.prefix}:jobs:pending`;

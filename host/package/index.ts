@@ -12,3 +12,4 @@ export { LocalVersionLocks, type VersionLease, type VersionLocks } from "./versi
 export { PackageEventSchema, type PackageEvent, type PackageEventHandlers, type PackageEvents } from "./package-events.ts";
 export { StorageInstaller, type StorageInstallOptions, type StorageInstallerOptions } from "./storage-installer.ts";
 export { SharedPackageCatalog, type SharedPackageCatalogOptions } from "./shared-package-catalog.ts";
+export { UploadStore, UPLOAD_SCHEME, type UploadStoreOptions } from "./upload-store.ts";

@@ -146,7 +146,13 @@ export async function buildPackage(zip: Uint8Array, deps: BuildDeps): Promise<Pa
     stage("inspect");
     const inspected = await inspectBundle(deps, manifest, bundle.code);
     checkPlugins(inspected.plugins);
-    const meta: PackageMeta = { name: manifest.name, version: manifest.version, ...deps.source, plugins: inspected.plugins };
+    const meta: PackageMeta = {
+      name: manifest.name,
+      version: manifest.version,
+      ...deps.source,
+      permissions: { fetch: [...manifest.fetchOrigins] },
+      plugins: inspected.plugins,
+    };
 
     stage("precompile");
     await copyFile(path.join(srcDir, "package.json"), path.join(outDir, INSTALLED_FILES.manifest));

@@ -39,6 +39,8 @@ export interface PackageManagerOptions {
   logger?: PackageManagerLogger;
   /** Swaps the http(s) download (tests); the guarded download by default. */
   download?: PackageSourceOptions["download"];
+  /** Keeps zips uploaded through the API (`upload://` sources); without it they are refused. */
+  uploads?: PackageSourceOptions["uploads"];
   /** Reads `s3://bucket/key` sources (through the configured S3 client); without it they are refused. */
   readS3Source?: (uri: string, maxBytes: number, signal?: AbortSignal) => Promise<Buffer>;
 }
@@ -178,7 +180,7 @@ export class PackageManager {
   /** Builds and inspects a package without installing it. */
   async readMetadata(source: PackageSource, options: Omit<InstallOptions, "force"> = {}): Promise<PackageSummary> {
     const meta = await this.#gated(options, async (ticket) => buildPackage(await this.#fetch(source, options), this.#buildDeps(source, options, ticket)));
-    return { ...meta, plugins: meta.plugins.map((plugin) => plugin.name) };
+    return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename, plugins: meta.plugins.map((plugin) => plugin.name) };
   }
 
   /** Installed packages, by name then version. */
@@ -258,6 +260,7 @@ export class PackageManager {
       fetch: this.#options.fetch,
       signal: options.signal,
       download: this.#options.download,
+      ...(this.#options.uploads === undefined ? {} : { uploads: this.#options.uploads }),
       ...(this.#options.downloadTimeoutMs === undefined ? {} : { downloadTimeoutMs: this.#options.downloadTimeoutMs }),
     });
   }

@@ -14,6 +14,8 @@ export interface PackageSource {
 export interface PackageMeta extends PackageSource {
   name: string;
   version: string;
+  /** What the package may reach: `hiagent.permissions.fetch` (absent in packages installed before it was recorded). */
+  permissions?: { fetch: string[] };
   plugins: PluginMeta[];
 }
 

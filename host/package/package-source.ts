@@ -7,6 +7,7 @@ import path from "node:path";
 import { downloadToBuffer, type DownloadOptions } from "../../sandbox/bridge/guarded-fetch.ts";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { FetchOptions } from "../../sandbox/options.ts";
+import type { UploadStore } from "./upload-store.ts";
 
 export interface PackageSourceOptions {
   /** Folders `file://` installs may read from; a relative `file://` URI is relative to the first. */
@@ -16,6 +17,8 @@ export interface PackageSourceOptions {
   /** Deadline of an http(s) download. */
   downloadTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Where `upload://` sources are kept; without it they are refused. */
+  uploads?: UploadStore;
   /** The HTTP download; the guarded one unless a test swaps it. */
   download?: (url: string, options: DownloadOptions) => Promise<Buffer>;
 }
@@ -118,6 +121,9 @@ export async function readPackageSource(uri: string, options: PackageSourceOptio
     case "http":
     case "https":
       return readHttpSource(uri, options);
+    case "upload":
+      if (options.uploads === undefined) throw new RuntimeError("InvalidRequest", "upload:// sources are read only by the node the package was uploaded to");
+      return options.uploads.read(uri, options.maxPackageBytes);
     case "s3":
       throw new RuntimeError("InvalidRequest", "s3:// sources need storage.backend s3 (not supported yet)");
   }

@@ -195,9 +195,24 @@ describe("docs and health", () => {
     const res = await fetch(`${rt.url}/docs`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
     const html = await res.text();
-    expect(html).toContain("/openapi.json");
     expect(html.toLowerCase()).toContain("swagger");
+    // Every script is a file of this server: nothing from elsewhere, nothing inline.
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, inline] of scripts) {
+      expect(attrs).toMatch(/src="\/docs\/assets\//);
+      expect(inline?.trim()).toBe("");
+    }
+    expect(html).not.toMatch(/https?:\/\//);
+    const init = await fetch(`${rt.url}/docs/assets/docs-init.js`);
+    expect(await init.text()).toContain("/openapi.json");
+    const bundle = await fetch(`${rt.url}/docs/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect((await fetch(`${rt.url}/docs/assets/package.json`)).status).toBe(404);
+    expect((await fetch(`${rt.url}/docs/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it("reports each component's state on GET /v1/health", async () => {

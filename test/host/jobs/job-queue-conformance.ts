@@ -225,6 +225,22 @@ export function describeJobQueueConformance(backend: string, factory: JobQueueFa
       expect((await queue.status(ids[2] ?? "")).status).toBe("finished");
     });
 
+    it("lists recent jobs newest first, with status and display name, skipping forgotten ones", async () => {
+      const queue = await makeQueue({ keep_finished_max: 2 });
+      const ids: string[] = [];
+      for (const name of ["r1", "r2", "r3"]) {
+        const id = await queue.enqueue(request(work.uri(name)));
+        await queue.wait(id);
+        ids.push(id);
+      }
+      const failed = await queue.enqueue(request(work.uri("r4", "1.0.0", { failures: 1 })));
+      await queue.wait(failed);
+      const recent = await queue.recent(10);
+      expect(recent.map((j) => j.job_id)).toEqual([failed, ids[2]]);
+      expect(recent[0]).toMatchObject({ job_id: failed, status: "failed", filename: "r4.zip", reason: "package.json of r4: version is not semver" });
+      expect(await queue.recent(1)).toHaveLength(1);
+    });
+
     it("forgets ended jobs after keep_finished_seconds", async () => {
       const queue = await makeQueue({ keep_finished_seconds: 1 });
       const id = await queue.enqueue(request(work.uri("brief")));

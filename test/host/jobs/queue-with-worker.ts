@@ -1,6 +1,6 @@
 // An API node's queue and a worker sharing one prefix, as one JobQueue: the Redis
 // backend as a deployment shows it, for the conformance suite.
-import type { InstallRequest, JobQueue, JobSnapshot } from "../../../host/jobs/index.ts";
+import type { InstallRequest, JobListing, JobQueue, JobSnapshot } from "../../../host/jobs/index.ts";
 import type { RedisJobQueue } from "../../../host/jobs/redis-job-queue.ts";
 import type { InstallWorker } from "../../../host/worker/install-worker.ts";
 
@@ -25,6 +25,9 @@ export class QueueWithWorker implements JobQueue {
   }
   wait(jobId: string, signal?: AbortSignal): Promise<JobSnapshot> {
     return this.queue.wait(jobId, signal);
+  }
+  recent(limit: number): Promise<JobListing[]> {
+    return this.queue.recent(limit);
   }
   health() {
     return this.queue.health();
