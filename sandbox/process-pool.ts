@@ -315,6 +315,7 @@ export class SandboxProcessPool implements Sandbox {
               onMessage: (m) => {
                 if (m.t !== "stats") return false;
                 proc.warm = m.warm;
+                proc.spares = m.spares;
                 clearTimeout(timer);
                 resolve();
                 return true;
@@ -334,6 +335,7 @@ export class SandboxProcessPool implements Sandbox {
       engine: p.engine,
       os_sandbox: p.osSandbox(),
       warm_isolates: p.warm,
+      package_spares: p.spares,
       in_flight: p.load,
       restarts: p.restarts,
     }));

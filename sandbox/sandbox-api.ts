@@ -94,6 +94,8 @@ export interface SandboxProcessHealth {
   /** The OS sandbox layers in force around the process, and those missing (with why). */
   os_sandbox: { mode: "auto" | "required" | "off"; layers: string[]; missing: { layer: string; reason: string }[] };
   warm_isolates: number;
+  /** `name@version` of each package with a loaded spare waiting for its next tenant. */
+  package_spares: string[];
   in_flight: number;
   restarts: number;
 }
