@@ -100,6 +100,18 @@ export interface SandboxProcessHealth {
   restarts: number;
 }
 
+/** One plugin fetch as it ended: where it went, and whether the bridge refused it (with the failure's code). */
+export interface EgressReport {
+  origin: string;
+  status: number | null;
+  bytes: number;
+  refused: boolean;
+  code?: string | undefined;
+}
+
+/** Receives every plugin fetch of every call, once each ended (for metrics). */
+export type EgressListener = (report: EgressReport) => void;
+
 export interface SandboxHealth {
   state: "ok" | "degraded" | "down";
   processes: SandboxProcessHealth[];
