@@ -111,6 +111,16 @@ async function detect(mode: "auto" | "required", tools: OsSandboxTools): Promise
   } else {
     for (const layer of ["network", "pid", "mount"] as const) missing.push({ layer, reason: bwrap });
   }
+  if (!chosen.bwrap && chosen.setpriv) {
+    // Without bwrap's view the unprivileged uid reads the project's own files, which a
+    // folder only root may enter (a checkout under /root) keeps from it.
+    const failure = await tryWrapper({ ...chosen });
+    if (failure !== null) {
+      missing.push({ layer: "uid", reason: `node does not start as uid 65534 without bwrap: ${failure}` });
+      delete chosen.setpriv;
+      if (chosen.prlimit) missing.push({ layer: "rlimits", reason: "no process-count limit without a uid of its own" });
+    }
+  }
   if (!seccompSupported(arch)) missing.push({ layer: "seccomp", reason: `no seccomp filter for ${arch}` });
   else if (!koffiPresent()) missing.push({ layer: "seccomp", reason: "the koffi package is not installed" });
   const gone = new Set(missing.map((m) => m.layer));

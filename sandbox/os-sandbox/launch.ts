@@ -2,11 +2,16 @@
 // starts every child with it, and the escape tests start their attacker's script with
 // the very same wrapper and flags. Outside in:
 //   prlimit (open files, processes, core dumps = 0)
-//   → setpriv (uid/gid 65534, no groups, no capabilities, no_new_privs; only as root)
-//   → bwrap (own user, network, PID, IPC and UTS namespaces; a mount view with only the
-//     system libraries, node, the project's node_modules and the entry, all read-only,
-//     plus a private tmpfs /tmp, /proc and a minimal /dev; the start seccomp filter)
+//   → bwrap (network, PID, IPC and UTS namespaces; a mount view with only the system
+//     libraries, node, the project's node_modules and the entry, all read-only, plus a
+//     private tmpfs /tmp, /proc and a minimal /dev; the start seccomp filter)
+//   → setpriv inside that view (uid/gid 65534, no groups, no capabilities,
+//     no_new_privs; only as root)
 //   → node (which loads the whole seccomp filter itself before anything else runs).
+// As root, bwrap builds the view with root's rights and makes no user namespace (one
+// would map the child back to root outside); setpriv then drops to the unprivileged
+// uid inside it, so the project may live in a folder that uid could not reach (the
+// view's own parent folders are bwrap's). Not as root, bwrap makes a user namespace.
 import { realpathSync, existsSync, lstatSync, openSync, closeSync, writeFileSync, mkdirSync, renameSync, chmodSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { arch } from "node:process";
@@ -81,25 +86,30 @@ function startFilter(): string {
 }
 
 /** bwrap's arguments for the mount view and namespaces (without the command). */
-export function bwrapArgs(entry: string, seccompFd: number | null): string[] {
+export function bwrapArgs(entry: string, seccompFd: number | null, setpriv?: string): string[] {
   const node = realpathSync(process.execPath);
   const modules = realpathSync(join(root, "node_modules"));
+  // With setpriv inside, bwrap runs as root: no user namespace, and the capabilities
+  // setpriv needs to switch uid stay until setpriv drops every one of them.
+  const identity = setpriv === undefined ? ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"] : [];
+  const setprivView = setpriv === undefined ? [] : ["--ro-bind", realpathSync(setpriv), setpriv];
   const args = [
-    "--unshare-user",
+    ...identity,
     "--unshare-net",
     "--unshare-pid",
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup-try",
-    "--disable-userns",
     "--die-with-parent",
     "--new-session",
-    "--cap-drop",
-    "ALL",
     // The scratch first: binds below /tmp (a test's entry) are laid over it, not under.
+    // World-writable and sticky, as /tmp is: as root, bwrap would make it root's alone.
+    "--perms",
+    "1777",
     "--tmpfs",
     "/tmp",
     ...systemView(),
+    ...setprivView,
     "--ro-bind",
     dirname(node),
     dirname(node),
@@ -120,7 +130,39 @@ export function bwrapArgs(entry: string, seccompFd: number | null): string[] {
     "/",
   ];
   if (seccompFd !== null) args.push("--seccomp", String(seccompFd));
-  return args;
+  return withOpenParents(args);
+}
+
+/**
+ * bwrap run as root makes the missing parents of a bind's destination with mode 0700,
+ * which the unprivileged uid cannot cross: each parent is made first, world-traversable
+ * (0755), right after the scratch.
+ */
+function withOpenParents(args: string[]): string[] {
+  const parents = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    if (flag !== "--ro-bind" && flag !== "--ro-bind-try" && flag !== "--symlink") continue;
+    const dest = args[i + 2];
+    i += 2;
+    if (dest === undefined) continue;
+    for (let dir = dirname(dest); dir !== "/" && dir !== "."; dir = dirname(dir)) parents.add(dir);
+  }
+  const ordered = [...parents].filter((d) => d !== "/tmp").sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
+  const dirs = ordered.flatMap((dir) => ["--perms", "0755", "--dir", dir]);
+  const scratch = args.indexOf("/tmp", args.indexOf("--tmpfs")) + 1;
+  return [...args.slice(0, scratch), ...dirs, ...args.slice(scratch)];
+}
+
+/** A tool's absolute path (a bare name is looked up on PATH), so it can be bound into the view. */
+function absoluteTool(tool: string): string {
+  if (tool.includes("/")) return resolve(tool);
+  for (const dir of (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+    if (dir === "") continue;
+    const candidate = join(dir, tool);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${tool} is not on PATH`);
 }
 
 /** How to start node under the plan's layers (plain node when the plan has none). */
@@ -138,23 +180,26 @@ export function osSandboxLaunch(plan: OsSandboxPlan, launch: NodeLaunch): Launch
     if (plan.tools.setpriv) prefix.push(`--nproc=${nproc}:${nproc}`);
     prefix.push("--");
   }
-  if (plan.tools.setpriv) {
-    prefix.push(
-      plan.tools.setpriv,
-      `--reuid=${SANDBOX_UID}`,
-      `--regid=${SANDBOX_UID}`,
-      "--clear-groups",
-      "--inh-caps=-all",
-      "--bounding-set=-all",
-      "--no-new-privs",
-      "--",
-    );
-  }
+  const setpriv = plan.tools.setpriv === undefined ? undefined : plan.tools.bwrap ? absoluteTool(plan.tools.setpriv) : plan.tools.setpriv;
+  const dropPrivileges = setpriv
+    ? [
+        setpriv,
+        `--reuid=${SANDBOX_UID}`,
+        `--regid=${SANDBOX_UID}`,
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+      ]
+    : [];
   if (plan.tools.bwrap) {
     fd = openSync(startFilter(), "r");
     env[OS_SANDBOX_BWRAP_ENV] = "1";
     stdio.push(fd);
-    prefix.push(plan.tools.bwrap, ...bwrapArgs(launch.entry, SECCOMP_FD), "--");
+    prefix.push(plan.tools.bwrap, ...bwrapArgs(launch.entry, SECCOMP_FD, setpriv), "--", ...dropPrivileges);
+  } else {
+    prefix.push(...dropPrivileges);
   }
   const [command, ...args] = [...prefix, node, ...nodeArgs] as [string, ...string[]];
   return {

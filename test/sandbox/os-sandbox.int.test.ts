@@ -217,8 +217,12 @@ describe("sandbox.os_sandbox", () => {
       const warning = h.logs.find((l) => l.level === "warn" && /OS sandbox layers/.test(l.msg));
       expect(warning?.msg).toMatch(/network .*pid .*mount/);
       const os = h.sandbox.health().processes[0]?.os_sandbox;
-      expect(os?.layers).toEqual(["uid", "rlimits", "seccomp"]);
-      expect(os?.missing.map((m) => m.layer)).toEqual(["network", "pid", "mount"]);
+      const missing = new Set(os?.missing.map((m) => m.layer));
+      expect([...missing].slice(0, 3)).toEqual(["network", "pid", "mount"]);
+      // Without bwrap's view, uid 65534 runs the child only where it can read the
+      // project's files (not in a checkout under a folder only root may enter).
+      expect(missing.size === 3 || (missing.has("uid") && os!.missing.some((m) => m.layer === "uid" && /uid 65534/.test(m.reason)))).toBe(true);
+      expect(os?.layers).toEqual(["uid", "rlimits", "seccomp"].filter((l) => !missing.has(l as never)));
       const target = await h.install("half-walled", pluginSource(`hi: defineTool({ run: () => "hi" })`));
       expect((await h.call(target, "P", "hi")).value).toBe("hi");
     } finally {
