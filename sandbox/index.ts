@@ -12,6 +12,8 @@ export { INSTALLED_FILES } from "./sandbox-api.ts";
 export type {
   BundleSource,
   CallUsage,
+  EgressListener,
+  EgressReport,
   InspectResult,
   IsolateTarget,
   PackageTarget,

@@ -13,6 +13,8 @@ import type { ChildMessage, ParentMessage } from "./protocol.ts";
 import type {
   BundleSource,
   CallUsage,
+  EgressListener,
+  EgressReport,
   InspectResult,
   PackageTarget,
   Sandbox,
@@ -63,6 +65,7 @@ export class SandboxProcessPool implements Sandbox {
   /** Plugins' fetches are carried out here, in the host: the children have no network. */
   private readonly fetchBridge: FetchBridge;
   private readonly origins = new PackageOrigins();
+  private readonly egressListeners: EgressListener[] = [];
 
   constructor(
     private readonly options: SandboxOptions,
@@ -96,7 +99,10 @@ export class SandboxProcessPool implements Sandbox {
             isolatesCap,
             plan,
             doors: { bridge: this.fetchBridge, origins: this.origins },
-            onLog: (m) => this.logger[m.level](m.fields, m.msg),
+            onLog: (m) => {
+              this.logger[m.level](m.fields, m.msg);
+              if (m.fields.source === "fetch" && this.egressListeners.length > 0) this.reportEgress(m.fields);
+            },
             onExit: (info) =>
               this.logger.error({ sandbox_pid: info.pid, code: info.code, signal: info.signal, memory: info.memory }, "sandbox process died; restarting it"),
           }),
@@ -315,6 +321,7 @@ export class SandboxProcessPool implements Sandbox {
               onMessage: (m) => {
                 if (m.t !== "stats") return false;
                 proc.warm = m.warm;
+                proc.spares = m.spares;
                 clearTimeout(timer);
                 resolve();
                 return true;
@@ -327,6 +334,18 @@ export class SandboxProcessPool implements Sandbox {
     );
   }
 
+  /** Calls `listener` with every plugin fetch once it ended (the children report each one in their fetch log line). */
+  observeEgress(listener: EgressListener): void {
+    this.egressListeners.push(listener);
+  }
+
+  private reportEgress(fields: Record<string, unknown>): void {
+    const { origin, status, bytes, refused, code } = fields;
+    if (typeof origin !== "string" || typeof bytes !== "number" || typeof refused !== "boolean") return;
+    const report: EgressReport = { origin, status: typeof status === "number" ? status : null, bytes, refused, code: typeof code === "string" ? code : undefined };
+    for (const listener of this.egressListeners) listener(report);
+  }
+
   health(): SandboxHealth {
     const processes = this.processes.map((p) => ({
       pid: p.pid,
@@ -334,6 +353,7 @@ export class SandboxProcessPool implements Sandbox {
       engine: p.engine,
       os_sandbox: p.osSandbox(),
       warm_isolates: p.warm,
+      package_spares: p.spares,
       in_flight: p.load,
       restarts: p.restarts,
     }));

@@ -63,7 +63,7 @@ export type ChildMessage =
   | { t: "end"; id: number; usage: CallUsage }
   | { t: "inspected"; id: number; plugins: PluginMeta[]; codeCache: string | null }
   | { t: "done"; id: number }
-  | { t: "stats"; id: number; warm: number; inFlight: number }
+  | { t: "stats"; id: number; warm: number; inFlight: number; spares: string[] }
   | {
       t: "log";
       level: LogLevel;

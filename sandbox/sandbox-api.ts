@@ -94,9 +94,23 @@ export interface SandboxProcessHealth {
   /** The OS sandbox layers in force around the process, and those missing (with why). */
   os_sandbox: { mode: "auto" | "required" | "off"; layers: string[]; missing: { layer: string; reason: string }[] };
   warm_isolates: number;
+  /** `name@version` of each package with a loaded spare waiting for its next tenant. */
+  package_spares: string[];
   in_flight: number;
   restarts: number;
 }
+
+/** One plugin fetch as it ended: where it went, and whether the bridge refused it (with the failure's code). */
+export interface EgressReport {
+  origin: string;
+  status: number | null;
+  bytes: number;
+  refused: boolean;
+  code?: string | undefined;
+}
+
+/** Receives every plugin fetch of every call, once each ended (for metrics). */
+export type EgressListener = (report: EgressReport) => void;
 
 export interface SandboxHealth {
   state: "ok" | "degraded" | "down";

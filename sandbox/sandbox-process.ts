@@ -45,6 +45,8 @@ export class SandboxProcess {
   state: SandboxProcessHealth["state"] = "down";
   restarts = 0;
   warm = 0;
+  /** `name@version` of the packages with a spare ready in this process, as last reported. */
+  spares: string[] = [];
   engine: SandboxProcessHealth["engine"] = null;
   /** Why the child did not load its seccomp filter (null: it did); undefined until ready. */
   seccomp: string | null | undefined = undefined;
@@ -181,6 +183,7 @@ export class SandboxProcess {
     this.readyPromise = null;
     this.state = "down";
     this.warm = 0;
+    this.spares = [];
     const err = memory
       ? new RuntimeError("ToolMemoryLimit", "a plugin exhausted the sandbox process's memory; the process was restarted")
       : new RuntimeError("Internal", `sandbox process exited unexpectedly (${signal ?? `code ${code}`}); it was restarted`);

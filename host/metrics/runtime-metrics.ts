@@ -3,7 +3,7 @@
 // their stages. Gauges of state that already has an owner (the sandbox processes, the
 // install queue) are read from that owner at scrape time rather than mirrored.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CallUsage } from "../../sandbox/sandbox-api.ts";
+import type { CallUsage, EgressListener, EgressReport } from "../../sandbox/sandbox-api.ts";
 import { BoundedLabel, codeLabel, UNKNOWN } from "./label-values.ts";
 import { sandboxProcessStats } from "./process-stats.ts";
 
@@ -23,9 +23,10 @@ export interface CallLabels {
   tool?: string | undefined;
 }
 
-/** What a sandbox reports of its processes (Sandbox.health()). */
+/** What a sandbox reports of its processes (Sandbox.health()) and of its plugins' fetches. */
 export interface SandboxStatsSource {
   health(): { processes: { pid: number | null; warm_isolates: number; in_flight: number; restarts: number }[] };
+  observeEgress(listener: EgressListener): void;
 }
 
 /** What an install queue reports of its depth (JobQueue.health()). */
@@ -51,6 +52,7 @@ export class RuntimeMetrics {
     plugin: new BoundedLabel(2000),
     tool: new BoundedLabel(5000),
     tenant: new BoundedLabel(1000),
+    origin: new BoundedLabel(500),
   };
 
   readonly #httpRequests: Counter<"operation" | "code">;
@@ -65,6 +67,8 @@ export class RuntimeMetrics {
   readonly #quotaRejections: Counter<string>;
   readonly #tenantCalls: Counter<"tenant"> | undefined;
   readonly #tenantCpu: Counter<"tenant"> | undefined;
+  readonly #egress: Counter<"origin" | "outcome" | "reason">;
+  readonly #egressBytes: Counter<"origin">;
   readonly #installs: Counter<"outcome">;
   readonly #installDuration: Histogram<"outcome">;
   readonly #installStage: Histogram<"stage">;
@@ -88,6 +92,8 @@ export class RuntimeMetrics {
       this.#tenantCalls = new Counter({ name: "hiagent_tenant_tool_calls_total", help: "Tool calls run, by tenant", labelNames: ["tenant"], registers });
       this.#tenantCpu = new Counter({ name: "hiagent_tenant_cpu_ms_total", help: "CPU milliseconds of tool calls, by tenant", labelNames: ["tenant"], registers });
     }
+    this.#egress = new Counter({ name: "hiagent_egress_requests_total", help: "Plugin fetches, by destination origin and outcome (allowed, denied, failed) with the failure's code as reason", labelNames: ["origin", "outcome", "reason"], registers });
+    this.#egressBytes = new Counter({ name: "hiagent_egress_response_bytes_total", help: "Response bytes plugins read, by origin", labelNames: ["origin"], registers });
     this.#installs = new Counter({ name: "hiagent_install_jobs_total", help: "Install jobs run on this node, by outcome (ok or the error code)", labelNames: ["outcome"], registers });
     this.#installDuration = new Histogram({ name: "hiagent_install_duration_seconds", help: "Time an install job ran, start to end", labelNames: ["outcome"], buckets: INSTALL_SECONDS, registers });
     this.#installStage = new Histogram({ name: "hiagent_install_stage_duration_seconds", help: "Time an install spent in each stage", labelNames: ["stage"], buckets: INSTALL_SECONDS, registers });
@@ -132,6 +138,18 @@ export class RuntimeMetrics {
     }
   }
 
+  /**
+   * One plugin fetch ended. A refused fetch's origin is whatever the plugin asked for, so
+   * it never becomes a label: refusals count under `_denied`.
+   */
+  egress(report: EgressReport): void {
+    const outcome = report.refused ? "denied" : report.code === undefined ? "allowed" : "failed";
+    const origin = report.refused ? "_denied" : this.#label.origin.value(report.origin);
+    const reason = report.code === undefined ? "" : codeLabel(report.code) === UNKNOWN ? "other" : report.code;
+    this.#egress.inc({ origin, outcome, reason });
+    if (report.bytes > 0) this.#egressBytes.inc({ origin }, report.bytes);
+  }
+
   /** An install job ended on this node. */
   installJob(code: string | undefined, seconds: number): void {
     const outcome = codeLabel(code);
@@ -145,6 +163,7 @@ export class RuntimeMetrics {
 
   /** Reports the sandbox processes' state at each scrape. */
   watchSandbox(sandbox: SandboxStatsSource): void {
+    sandbox.observeEgress((report) => this.egress(report));
     const registers = [this.registry];
     const processes = () => sandbox.health().processes.map((p, i) => ({ ...p, process: String(i) }));
     new Gauge({

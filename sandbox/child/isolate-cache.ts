@@ -85,6 +85,11 @@ export class IsolateCache {
     return mapper ? mapper.mapStack(stack) : stack;
   }
 
+  /** `name@version` of the packages whose spare is loaded and waiting (for health). */
+  readySpares(): string[] {
+    return this.packageSpares.ready();
+  }
+
   get size(): number {
     return this.entries.size;
   }

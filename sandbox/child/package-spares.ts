@@ -88,6 +88,11 @@ export class PackageSpares {
     for (const key of [...this.coldStarted]) if (key.startsWith(`${pkg}\u0000${version}\u0000`)) this.coldStarted.delete(key);
   }
 
+  /** `name@version` of each package whose spare is loaded and waiting for a tenant. */
+  ready(): string[] {
+    return [...this.spares.values()].filter((s) => s.ready !== null && !s.ready.disposed).map((s) => `${s.target.pkg}@${s.target.version}`);
+  }
+
   async close(): Promise<void> {
     const all = [...this.spares.values()];
     this.spares.clear();

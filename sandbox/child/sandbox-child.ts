@@ -104,7 +104,7 @@ export class SandboxChild {
         this.send({ t: "done", id: msg.id });
         return;
       case "stats":
-        this.send({ t: "stats", id: msg.id, warm: this.cache.size, inFlight: this.byId.size });
+        this.send({ t: "stats", id: msg.id, warm: this.cache.size, inFlight: this.byId.size, spares: this.cache.readySpares() });
         return;
       case "init":
         return;

@@ -21,6 +21,17 @@ export default definePlugin({ name: "S", tools: {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until health says the package's spare is loaded in the (one) sandbox process. */
+async function spareReady(h: SandboxHarness, target: Target): Promise<void> {
+  const name = `${target.pkg}@${target.version}`;
+  for (let i = 0; i < 300; i++) {
+    await h.sandbox.refreshStats();
+    if (h.sandbox.health().processes.every((p) => p.package_spares.includes(name))) return;
+    await sleep(50);
+  }
+  throw new Error(`no spare of ${name} was made`);
+}
+
 describe("package spares", () => {
   const h = new SandboxHarness({ processes: 1, package_spares: 2, max_isolates: 20 });
   let pkg: Target;
@@ -36,11 +47,11 @@ describe("package spares", () => {
 
   it("hands a prepared package to its next tenant whole, and a fresh one to the tenant after", async () => {
     h.sandbox.preparePackage(pkg);
-    await sleep(1000);
+    await spareReady(h, pkg);
     expect((await h.call(pkg, "S", "who", {}, { tenant: "a" })).value).toEqual({ seen: ["a"], loads: 1 });
     expect(coldStart("a")).toMatchObject({ package_spare: true, spare: false });
     // The spare is refilled after the cold start; the next tenant gets its own isolate.
-    await sleep(1000);
+    await spareReady(h, pkg);
     expect((await h.call(pkg, "S", "who", {}, { tenant: "b" })).value).toEqual({ seen: ["b"], loads: 1 });
     expect(coldStart("b")).toMatchObject({ package_spare: true });
     expect((await h.call(pkg, "S", "who", {}, { tenant: "a" })).value).toEqual({ seen: ["a", "a"], loads: 1 });
@@ -52,7 +63,7 @@ describe("package spares", () => {
     await h.call(other, "S", "who", {}, { tenant: "d" });
     expect(coldStart("c")).toMatchObject({ package_spare: false });
     expect(coldStart("d")).toMatchObject({ package_spare: false });
-    await sleep(1000);
+    await spareReady(h, other);
     expect((await h.call(other, "S", "who", {}, { tenant: "e" })).value).toEqual({ seen: ["e"], loads: 1 });
     expect(coldStart("e")).toMatchObject({ package_spare: true });
   });
@@ -62,14 +73,14 @@ describe("package spares", () => {
     h.sandbox.preparePackage(fresh);
     expect((await h.call(fresh, "S", "who", {}, { tenant: "g" })).value).toEqual({ seen: ["g"], loads: 1 });
     expect(coldStart("g")).toMatchObject({ package_spare: false });
-    await sleep(1000);
+    await spareReady(h, fresh);
     expect((await h.call(fresh, "S", "who", {}, { tenant: "h" })).value).toEqual({ seen: ["h"], loads: 1 });
     expect(coldStart("h")).toMatchObject({ package_spare: true });
   });
 
   it("drops a package's spare with the package", async () => {
     h.sandbox.preparePackage(pkg);
-    await sleep(1000);
+    await spareReady(h, pkg);
     await h.sandbox.dropPackage(pkg.pkg, pkg.version);
     expect((await h.call(pkg, "S", "who", {}, { tenant: "f" })).value).toEqual({ seen: ["f"], loads: 1 });
     expect(coldStart("f")).toMatchObject({ package_spare: false });
@@ -91,5 +102,7 @@ describe("package spares turned off", () => {
     }
     const starts = h.logs.filter((l) => l.msg === "isolate cold start").map((l) => l.fields.package_spare);
     expect(starts).toEqual([false, false, false]);
+    await h.sandbox.refreshStats();
+    expect(h.sandbox.health().processes[0]!.package_spares).toEqual([]);
   });
 });

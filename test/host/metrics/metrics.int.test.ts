@@ -1,9 +1,12 @@
 // GET /metrics on a running server (real sandbox, real installs, real HTTP): after a
 // scripted set of calls (a success, a ToolError, a ToolTimeout, a FetchDenied, an
-// unknown package, a tenant over its quota, an install) each counter and histogram moved
+// allowed fetch to a loopback upstream, an unknown package, a tenant over its quota, an
+// install) each counter and histogram moved
 // by exactly what happened, read with a Prometheus text-format parser. Scraping needs
 // an admin token or the metrics token; unknown names never become label values.
 import { mkdir, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +19,8 @@ const QUOTA_TENANT = "quota-m";
 let rt: TestRuntime;
 const tokens = new Map<string, string>();
 let metricsToken = "";
+let upstream: Server;
+let upstreamOrigin = "";
 
 const PROBE_SOURCE = `import { definePlugin, defineTool, PluginError, z } from "hiagent-plugin-sdk";
 export default definePlugin({
@@ -26,13 +31,14 @@ export default definePlugin({
     fail: defineTool({ input: z.object({}), run: () => { throw new PluginError("upstream said no"); } }),
     spin: defineTool({ input: z.object({}), run: () => { for (;;) {} } }),
     denied: defineTool({ input: z.object({}), run: async (_input, ctx) => (await ctx.fetch("http://denied.example/")).status }),
+    fetch_ok: defineTool({ input: z.object({ url: z.string() }), run: async ({ url }, ctx) => (await ctx.fetch(url)).text() }),
   },
 });
 `;
 
 async function writeProbe(dir: string): Promise<string> {
   const archive = new JSZip();
-  archive.file("package.json", JSON.stringify({ name: PKG, version: "1.0.0", type: "module", hiagent: { entry: "src/index.ts", permissions: { fetch: [] } }, dependencies: { "hiagent-plugin-sdk": "*" } }));
+  archive.file("package.json", JSON.stringify({ name: PKG, version: "1.0.0", type: "module", hiagent: { entry: "src/index.ts", permissions: { fetch: [upstreamOrigin] } }, dependencies: { "hiagent-plugin-sdk": "*" } }));
   archive.file("src/index.ts", PROBE_SOURCE);
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${PKG}-1.0.0.zip`);
@@ -48,7 +54,7 @@ async function call(as: string, operation: string, body: object): Promise<{ stat
   return { status: res.status, code: envelope.error?.code };
 }
 
-const run = (as: string, tool: string, pkg = PKG) => call(as, "RunPluginTool", { pkg, version: "1.0.0", plugin: "Probe", tool, input: {} });
+const run = (as: string, tool: string, pkg = PKG, input: object = {}) => call(as, "RunPluginTool", { pkg, version: "1.0.0", plugin: "Probe", tool, input });
 
 async function scrape(headers: Record<string, string> = bearer("operator")): Promise<Scrape> {
   const res = await fetch(`${rt.url}/metrics`, { headers });
@@ -60,6 +66,9 @@ async function scrape(headers: Record<string, string> = bearer("operator")): Pro
 const tool = (name: string) => ({ package: PKG, plugin: "Probe", tool: name });
 
 beforeAll(async () => {
+  upstream = createServer((_req, res) => res.end("hello"));
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  upstreamOrigin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   const entries = [];
   for (const [tenant, role] of [["operator", "admin"], ["alpha", "invoke"], [QUOTA_TENANT, "invoke"]] as const) {
     const minted = mintToken();
@@ -73,11 +82,13 @@ beforeAll(async () => {
     HIAGENT_METRICS__TOKEN_SHA256: scraper.sha256,
     HIAGENT_METRICS__TENANT_LABELS: "true",
     HIAGENT_SANDBOX__TIMEOUT_MS: "1000",
+    HIAGENT_SANDBOX__FETCH__ALLOW_PRIVATE_ORIGINS: JSON.stringify([upstreamOrigin]),
     HIAGENT_TENANTS: JSON.stringify({ [QUOTA_TENANT]: { quotas: { calls: { limit: 1, window: "1h" } } } }),
   });
 }, 120_000);
 afterAll(async () => {
   await rt?.close();
+  upstream?.close();
 });
 
 describe("who may scrape", () => {
@@ -118,6 +129,7 @@ describe("after a scripted set of calls", () => {
     expect((await run("alpha", "fail")).code).toBe("ToolError");
     expect((await run("alpha", "spin")).code).toBe("ToolTimeout");
     expect((await run("alpha", "denied")).code).toBe("FetchDenied");
+    expect(await run("alpha", "fetch_ok", PKG, { url: `${upstreamOrigin}/x` })).toEqual({ status: 200, code: undefined });
     expect((await run("alpha", "ok", "no_such_pkg")).code).toBe("PackageNotFound");
     expect((await run(QUOTA_TENANT, "ok")).status).toBe(200);
     expect((await run(QUOTA_TENANT, "ok")).code).toBe("QuotaExceeded");
@@ -151,9 +163,17 @@ describe("after a scripted set of calls", () => {
     expect(after.value("hiagent_tool_calls_in_flight")).toBe(0);
   });
 
+  it("counts plugin fetches by destination origin and outcome; a refused one never names its origin", () => {
+    expect(delta("hiagent_egress_requests_total", { origin: upstreamOrigin, outcome: "allowed", reason: "" })).toBe(1);
+    expect(delta("hiagent_egress_response_bytes_total", { origin: upstreamOrigin })).toBe(5);
+    expect(delta("hiagent_egress_requests_total", { origin: "_denied", outcome: "denied", reason: "FetchDenied" })).toBe(1);
+    expect(after.labelValues("hiagent_egress_requests_total", "origin")).not.toContain("http://denied.example");
+    expect(hDelta("hiagent_tool_call_fetches", tool("fetch_ok"))).toEqual({ count: 1, sum: 1 });
+  });
+
   it("counts every HTTP request by operation and error code, with a latency histogram", () => {
     const req = (operation: string, code: string) => delta("hiagent_http_requests_total", { operation, code });
-    expect(req("RunPluginTool", "ok")).toBe(3);
+    expect(req("RunPluginTool", "ok")).toBe(4);
     expect(req("RunPluginTool", "ToolError")).toBe(1);
     expect(req("RunPluginTool", "ToolTimeout")).toBe(1);
     expect(req("RunPluginTool", "FetchDenied")).toBe(1);
@@ -161,13 +181,13 @@ describe("after a scripted set of calls", () => {
     expect(req("RunPluginTool", "QuotaExceeded")).toBe(1);
     expect(req("InstallPackage", "ok")).toBe(1);
     expect(req("_unknown", "InvalidRequest")).toBe(1);
-    expect(hDelta("hiagent_http_request_duration_seconds", { operation: "RunPluginTool" }).count).toBe(8);
+    expect(hDelta("hiagent_http_request_duration_seconds", { operation: "RunPluginTool" }).count).toBe(9);
     // The scrape before this one is counted too.
     expect(req("Metrics", "ok")).toBe(1);
   });
 
   it("counts per-tenant calls, CPU and quota rejections under the tenant (metrics.tenant_labels: true)", () => {
-    expect(delta("hiagent_tenant_tool_calls_total", { tenant: "alpha" })).toBe(5);
+    expect(delta("hiagent_tenant_tool_calls_total", { tenant: "alpha" })).toBe(6);
     expect(delta("hiagent_tenant_tool_calls_total", { tenant: QUOTA_TENANT })).toBe(1);
     expect(delta("hiagent_tenant_cpu_ms_total", { tenant: "alpha" })).toBeGreaterThan(0);
     expect(delta("hiagent_quota_rejections_total", { tenant: QUOTA_TENANT })).toBe(1);
