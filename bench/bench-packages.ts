@@ -4,10 +4,14 @@
 // hundreds of installed packages quickly.
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { writeArtifactRecord } from "../host/package/artifact-record.ts";
 import { bundlePackage } from "../host/package/bundler.ts";
-import { createSandbox, INSTALLED_FILES, SandboxOptionsSchema, type Sandbox } from "../sandbox/index.ts";
+import { createSandbox, INSTALLED_FILES, SandboxOptionsSchema, type ArtifactDigests, type Sandbox } from "../sandbox/index.ts";
 
 export const BENCH_VERSION = "1.0.0";
+/** The artifact key bench packages are signed with; runtime processes of the benchmarks are given it. */
+export const BENCH_ARTIFACT_KEY = "b3".repeat(32);
+const benchKey = Buffer.from(BENCH_ARTIFACT_KEY, "hex");
 export const BENCH_PLUGIN = "Bench";
 
 /** The small plugin every benchmark calls: an echo tool validated by zod, and a stream. */
@@ -70,6 +74,8 @@ export interface InstalledBenchPackage {
   bundleBytes: number;
   /** The bundle as installed (CommonJS text requiring the SDK and zod from the sandbox). */
   code: string;
+  /** The digests of its signed artifact record, as the sandbox is given them with a call. */
+  artifacts: ArtifactDigests;
 }
 
 export interface InstallOptions {
@@ -98,7 +104,8 @@ export async function installBenchPackage(sandbox: Pick<Sandbox, "inspect">, nam
   if ((options.codeCache ?? true) && inspected.codeCache) await writeFile(join(dir, INSTALLED_FILES.codeCache), inspected.codeCache);
   const meta = { name, version: BENCH_VERSION, uri: `file://${name}.zip`, filename: `${name}.zip`, plugins: inspected.plugins };
   await writeFile(join(dir, INSTALLED_FILES.meta), JSON.stringify(meta));
-  return { name, version: BENCH_VERSION, dir, bundleBytes: Buffer.byteLength(bundle.code), code: bundle.code };
+  const record = await writeArtifactRecord(dir, name, BENCH_VERSION, benchKey);
+  return { name, version: BENCH_VERSION, dir, bundleBytes: Buffer.byteLength(bundle.code), code: bundle.code, artifacts: record.files };
 }
 
 /**
@@ -130,7 +137,8 @@ export async function cloneInstalledPackage(from: InstalledBenchPackage, extensi
   await writeFile(join(dir, INSTALLED_FILES.manifest), JSON.stringify({ ...manifest, name }));
   const meta = JSON.parse(await readFile(join(from.dir, INSTALLED_FILES.meta), "utf8")) as Record<string, unknown>;
   await writeFile(join(dir, INSTALLED_FILES.meta), JSON.stringify({ ...meta, name, uri: `file://${name}.zip`, filename: `${name}.zip` }));
-  return { ...from, name, dir };
+  const record = await writeArtifactRecord(dir, name, from.version, benchKey);
+  return { ...from, name, dir, artifacts: record.files };
 }
 
 /** `count` clones named `${prefix}${i}`, a few at a time (the disk, not the CPU, is the limit). */

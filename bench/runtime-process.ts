@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { BENCH_ARTIFACT_KEY } from "./bench-packages.ts";
 
 const MAIN = fileURLToPath(new URL("../host/main.ts", import.meta.url));
 /** tsx by URL: the runtime's cwd is a temp folder, where a bare "tsx" would not resolve. */
@@ -62,7 +63,7 @@ export async function startRuntimeProcess(options: RuntimeProcessOptions): Promi
     // Unless asked for, stdout (the JSON log lines) goes to /dev/null: logging stays on
     // at its configured level, as in production, without the benchmark reading it.
     stdio: ["ignore", options.onLogLine ? "pipe" : "ignore", "inherit"],
-    env: { ...withoutRuntimeConfig(process.env), HIAGENT_SERVER__HOST: "127.0.0.1", HIAGENT_SERVER__PORT: String(port), ...options.env },
+    env: { ...withoutRuntimeConfig(process.env), HIAGENT_SERVER__HOST: "127.0.0.1", HIAGENT_SERVER__PORT: String(port), HIAGENT_PACKAGE__ARTIFACT_KEY: BENCH_ARTIFACT_KEY, ...options.env },
   });
   if (options.onLogLine && child.stdout) createInterface({ input: child.stdout }).on("line", options.onLogLine);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -18,7 +18,7 @@ import { createHttpApp, listen, type ApiDeps, type ComponentHealth, type Package
 import { EmbeddedJobQueue, type InstallRunner, type JobQueue } from "./jobs/index.ts";
 import { createLogger, type Logger } from "./logging/logger.ts";
 import { meteredInstallRunner, RuntimeMetrics, ScrapeAccess } from "./metrics/index.ts";
-import { bundlerService, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
+import { bundlerService, loadArtifactKey, LocalVersionLocks, managerOptionsFromConfig, PackageManager, SharedPackageCatalog, StorageInstaller, UploadStore, type PackageManagerOptions } from "./package/index.ts";
 import { ConfigSealer, FilePluginConfigStore, loadSecretsKey, PluginConfigs, type PluginConfigStore } from "./plugin-configs/index.ts";
 import { createPackageStorage, type PackageStorage } from "./storage/index.ts";
 import { MemoryChannelStore, MemoryQuotaStore, MemoryUsageStore, TenantMeter, usageRetentionMs, VersionChannels, type ChannelStore, type QuotaStore, type UsageStore } from "./tenancy/index.ts";
@@ -100,13 +100,14 @@ export async function startRuntime(config: Config, options: StartOptions = {}): 
     const metrics = config.metrics.enabled ? new RuntimeMetrics({ tenantLabels: config.metrics.tenant_labels }) : undefined;
     metrics?.watchSandbox(sandbox);
 
+    const artifactKey = await loadArtifactKey(config, logger, usesSharedStorage(config));
     // Uploaded zips are read by the install job; with Redis that job runs on a worker,
     // which cannot see this node's files, so uploads are taken only without Redis.
     const uploads = config.redis === undefined
       ? new UploadStore({ dir: path.join(config.extensions_dir, ".uploads"), keepMs: config.jobs.keep_finished_seconds * 1000 })
       : undefined;
     const managerOptions: PackageManagerOptions = {
-      ...managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, logger: logger.child({ component: "packages" }) }),
+      ...managerOptionsFromConfig(config, { extensionsDir: config.extensions_dir, sandbox, artifactKey, logger: logger.child({ component: "packages" }) }),
       ...(uploads === undefined ? {} : { uploads }),
     };
     const composed = usesSharedStorage(config)

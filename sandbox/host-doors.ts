@@ -9,6 +9,7 @@ import { RuntimeError } from "./errors.ts";
 import { FetchRelay } from "./fetch-relay.ts";
 import { readInstalled, readSourceMap, type PackageOrigins } from "./package-files.ts";
 import type { ChildMessage, ParentMessage } from "./protocol.ts";
+import type { ArtifactDigests } from "./sandbox-api.ts";
 
 export interface HostDoorsContext {
   bridge: FetchBridge;
@@ -30,9 +31,9 @@ export function forChild(msg: ParentMessage): ParentMessage {
 
 export class HostDoors {
   /** The target of each call in flight, by call id. */
-  private readonly calls = new Map<number, { tenant: string; pkg: string; version: string; dir: string; secrets: CallSecrets | null }>();
-  /** Folders this child was sent (calls, prepares): the only ones it may ask files of. */
-  private readonly dirs = new Set<string>();
+  private readonly calls = new Map<number, { tenant: string; pkg: string; version: string; dir: string; artifacts: ArtifactDigests; secrets: CallSecrets | null }>();
+  /** Folders this child was sent (calls, prepares), with their verified digests: the only ones it may ask files of. */
+  private readonly dirs = new Map<string, ArtifactDigests>();
   private readonly relay: FetchRelay;
   private closed = false;
 
@@ -45,8 +46,8 @@ export class HostDoors {
       contextOf: async (id) => {
         const target = this.calls.get(id);
         if (target === undefined) return { origins: [] };
-        const { tenant, pkg, version, dir, secrets } = target;
-        return { origins: await ctx.origins.of(dir), call: { tenant, pkg, version }, secrets };
+        const { tenant, pkg, version, dir, artifacts, secrets } = target;
+        return { origins: await ctx.origins.of(dir, artifacts), call: { tenant, pkg, version }, secrets };
       },
       send: (msg) => this.reply(msg),
     });
@@ -58,9 +59,9 @@ export class HostDoors {
       // The call's secrets as the host minted them: the relay substitutes them here.
       const secrets = msg.secrets !== undefined && msg.secrets.length > 0 ? new CallSecrets(msg.secrets) : null;
       this.calls.set(msg.id, { ...msg.target, secrets });
-      this.dirs.add(msg.target.dir);
+      this.dirs.set(msg.target.dir, msg.target.artifacts);
     } else if (msg.t === "prepare") {
-      this.dirs.add(msg.target.dir);
+      this.dirs.set(msg.target.dir, msg.target.artifacts);
     }
   }
 
@@ -86,9 +87,10 @@ export class HostDoors {
   }
 
   private async files(rid: number, dir: string): Promise<void> {
-    if (!this.dirs.has(dir)) return this.reply({ t: "files_error", rid, error: new RuntimeError("PackageNotFound", "package files are missing").toBody() });
+    const artifacts = this.dirs.get(dir);
+    if (artifacts === undefined) return this.reply({ t: "files_error", rid, error: new RuntimeError("PackageNotFound", "package files are missing").toBody() });
     try {
-      const files = await readInstalled(dir);
+      const files = await readInstalled(dir, artifacts);
       this.ctx.origins.remember(dir, files.origins);
       this.reply({ t: "files", rid, code: files.code, cache: files.cache ? files.cache.toString("base64") : null, origins: files.origins });
     } catch (err) {

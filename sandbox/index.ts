@@ -8,7 +8,7 @@ export { ERROR_CODES, RuntimeError, isErrorCode } from "./errors.ts";
 export type { ErrorBody, ErrorCode } from "./errors.ts";
 export { FetchOptionsSchema, SandboxOptionsSchema } from "./options.ts";
 export type { FetchOptions, SandboxOptions } from "./options.ts";
-export { INSTALLED_FILES } from "./sandbox-api.ts";
+export { INSTALLED_FILES, type ArtifactDigests } from "./sandbox-api.ts";
 export type {
   BundleSource,
   CallUsage,

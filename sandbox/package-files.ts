@@ -2,10 +2,27 @@
 // children over IPC: a walled child has no view of the extensions folder (or of any
 // folder a package was materialised into), so the host is the one reader. Only folders
 // the host itself sent a child (in a call or a prepare) may be asked for.
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { RuntimeError } from "./errors.ts";
-import { INSTALLED_FILES } from "./sandbox-api.ts";
+import { INSTALLED_FILES, type ArtifactDigests } from "./sandbox-api.ts";
+
+type Manifest = { hiagent?: { permissions?: { fetch?: unknown } } };
+
+/**
+ * The manifest, parsed only when it is the one the verified record names (with `artifacts`):
+ * its fetch origins are what the fetch relay lets a plugin reach.
+ */
+async function readManifest(dir: string, artifacts: ArtifactDigests | undefined): Promise<Manifest> {
+  const bytes = await readFile(join(dir, INSTALLED_FILES.manifest));
+  if (artifacts !== undefined && createHash("sha256").update(bytes).digest("hex") !== artifacts[INSTALLED_FILES.manifest]) {
+    throw new RuntimeError("InvalidPackage", `the ${INSTALLED_FILES.manifest} of ${dir} failed artifact verification: it does not match its record; reinstall the package`, {
+      data: { verification: "failed" },
+    });
+  }
+  return JSON.parse(bytes.toString("utf8")) as Manifest;
+}
 
 export interface InstalledFiles {
   code: string;
@@ -14,15 +31,13 @@ export interface InstalledFiles {
 }
 
 /** Reads an installed version's bundle, code cache and manifest fetch origins. */
-export async function readInstalled(dir: string): Promise<InstalledFiles> {
+export async function readInstalled(dir: string, artifacts?: ArtifactDigests): Promise<InstalledFiles> {
   let code: string;
-  let manifest: { hiagent?: { permissions?: { fetch?: unknown } } };
+  let manifest: Manifest;
   try {
-    [code, manifest] = await Promise.all([
-      readFile(join(dir, INSTALLED_FILES.bundle), "utf8"),
-      readFile(join(dir, INSTALLED_FILES.manifest), "utf8").then((t) => JSON.parse(t) as typeof manifest),
-    ]);
-  } catch {
+    [code, manifest] = await Promise.all([readFile(join(dir, INSTALLED_FILES.bundle), "utf8"), readManifest(dir, artifacts)]);
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
     throw new RuntimeError("PackageNotFound", "package files are missing");
   }
   const cache = await readFile(join(dir, INSTALLED_FILES.codeCache)).catch(() => null);
@@ -50,12 +65,12 @@ export class PackageOrigins {
     this.byDir.set(dir, Promise.resolve(origins));
   }
 
-  /** The origins of `dir` (read from its manifest if its files were not handed out yet). */
-  of(dir: string): Promise<string[]> {
+  /** The origins of `dir` (read from its manifest, checked against `artifacts`, if its files were not handed out yet). */
+  of(dir: string, artifacts?: ArtifactDigests): Promise<string[]> {
     let p = this.byDir.get(dir);
     if (!p) {
-      p = readFile(join(dir, INSTALLED_FILES.manifest), "utf8")
-        .then((t) => originsOf(JSON.parse(t) as Parameters<typeof originsOf>[0]))
+      p = readManifest(dir, artifacts)
+        .then(originsOf)
         .catch(() => []);
       this.byDir.set(dir, p);
     }

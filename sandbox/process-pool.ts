@@ -137,7 +137,7 @@ export class SandboxProcessPool implements Sandbox {
       t: "call",
       id,
       kind,
-      target: { tenant: call.tenant, pkg: call.pkg, version: call.version, dir: call.dir },
+      target: { tenant: call.tenant, pkg: call.pkg, version: call.version, dir: call.dir, artifacts: call.artifacts },
       plugin: call.plugin,
       tool: "tool" in call ? call.tool : "",
       inputJson: "inputJson" in call ? call.inputJson : "{}",
@@ -305,8 +305,8 @@ export class SandboxProcessPool implements Sandbox {
 
   preparePackage(target: PackageTarget): void {
     if (!this.started || this.options.package_spares === 0) return;
-    const { pkg, version, dir } = target;
-    for (const proc of this.processes) proc.notify({ t: "prepare", target: { pkg, version, dir } });
+    const { pkg, version, dir, artifacts } = target;
+    for (const proc of this.processes) proc.notify({ t: "prepare", target: { pkg, version, dir, artifacts } });
   }
 
   /** Asks every child for its warm isolate count (kept for health()). */

@@ -10,6 +10,11 @@ export interface PackageTarget {
   version: string;
   /** Absolute path of the installed package folder (`extensions/{name}/{version}`). */
   dir: string;
+  /**
+   * The digests of the version's verified artifact record: the sandbox hashes every file
+   * it reads and loads only those that match (a code cache that does not is rebuilt).
+   */
+  artifacts: ArtifactDigests;
 }
 
 /** Which isolate a call goes to: one per tenant + package + version. */
@@ -143,4 +148,9 @@ export const INSTALLED_FILES = {
   sourceMap: "bundle.js.map",
   codeCache: "bundle.cache",
   meta: "meta.json",
+  /** The version's artifact record: each file's SHA-256, authenticated with the deployment's artifact key. */
+  record: "artifacts.json",
 } as const;
+
+/** SHA-256 (hex) of each installed file, by path inside the version folder, from a verified artifact record. */
+export type ArtifactDigests = Readonly<Record<string, string>>;

@@ -80,7 +80,7 @@ async function runScenario(sandbox: Pool, scenario: Scenario, victim: ToolCall, 
         (async () => {
           while (!stop) {
             await sandbox
-              .runTool({ tenant: "tenant-a", pkg: pkg.name, version: pkg.version, dir: pkg.dir, plugin: BENCH_PLUGIN, tool, inputJson: "{}", cfgJson: "null" })
+              .runTool({ tenant: "tenant-a", pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts, plugin: BENCH_PLUGIN, tool, inputJson: "{}", cfgJson: "null" })
               .then(() => count(a, "ok"), (err: unknown) => count(a, codeOf(err)));
           }
         })(),
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const echo = await installBenchPackage(sandbox, "bench_victim", ECHO_PLUGIN, { workDir: root, extensionsDir: ext });
     const attackSeed = await installBenchPackage(sandbox, "bench_attack_seed", ATTACK_PLUGIN, { workDir: root, extensionsDir: ext });
     const attackers = await cloneMany(attackSeed, ext, "bench_attack_", ATTACK_PACKAGES);
-    const victim: ToolCall = { tenant: "tenant-b", pkg: echo.name, version: echo.version, dir: echo.dir, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
+    const victim: ToolCall = { tenant: "tenant-b", pkg: echo.name, version: echo.version, dir: echo.dir, artifacts: echo.artifacts, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
 
     const rows: (string | number)[][] = [];
     const p99s = new Map<string, number>();

@@ -85,9 +85,9 @@ async function main(): Promise<void> {
     const sandboxStarts = async (pkg: InstalledBenchPackage, via: typeof sandbox): Promise<{ samples: number[]; logs: ColdStartLog[] }> => {
       const samples: number[] = [];
       const logs: ColdStartLog[] = [];
-      const call = { pkg: pkg.name, version: pkg.version, dir: pkg.dir, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
+      const call = { pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
       // What InstallPackage does once the package is published (a no-op with package spares off).
-      via.preparePackage({ pkg: pkg.name, version: pkg.version, dir: pkg.dir });
+      via.preparePackage({ pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts });
       for (let i = -1; i < SANDBOX_STARTS; i++) {
         await sleep(SPARE_REFILL_MS);
         const tenant = `cold-${via === sandbox ? "generic" : "prepared"}-${pkg.name}-${i}`;

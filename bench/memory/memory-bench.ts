@@ -30,9 +30,9 @@ async function perIsolateSlope(root: string): Promise<{ slope: number; rows: (st
   try {
     await sandbox.start();
     const pkg = await installBenchPackage(sandbox, "bench_mem_small", ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "extensions-slope") });
-    const call = { pkg: pkg.name, version: pkg.version, dir: pkg.dir, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
+    const call = { pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
     // As an install does: the package spares then exist at every reading, not only at the later ones.
-    sandbox.preparePackage({ pkg: pkg.name, version: pkg.version, dir: pkg.dir });
+    sandbox.preparePackage({ pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts });
     const rows: (string | number)[][] = [];
     const readings = new Map<number, number>();
     const heapPeaks: number[] = [];

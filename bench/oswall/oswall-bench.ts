@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
       const sandbox = createSandbox(options(mode, origin));
       await sandbox.start();
-      const base = { tenant: "bench", pkg: pkg.name, version: BENCH_VERSION, dir: pkg.dir, plugin: BENCH_PLUGIN, cfgJson: "null" };
+      const base = { tenant: "bench", pkg: pkg.name, version: BENCH_VERSION, dir: pkg.dir, artifacts: pkg.artifacts, plugin: BENCH_PLUGIN, cfgJson: "null" };
       const echo = () => sandbox.runTool({ ...base, tool: "echo", inputJson: JSON.stringify({ text: "hello" }) });
       const fetchOnce = () => sandbox.runTool({ ...base, tool: "fetchOnce", inputJson: JSON.stringify({ url: `${origin}/` }) });
       await measure(echo, 200, 1);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ivm from "isolated-vm";
 import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
-import { bigLibraryPlugin, installBenchPackage } from "../bench-packages.ts";
+import { bigLibraryPlugin, installBenchPackage, type InstalledBenchPackage } from "../bench-packages.ts";
 import { measure, percentile, printTable } from "../bench-table.ts";
 
 const WARM_CALLS = Number(process.env.BENCH_CALLS ?? 20_000);
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 
     // Warm calls.
     const input = JSON.stringify({ text: "hello" });
-    const call = () => sandbox.runTool({ tenant: "bench", pkg: "bench_cached", version: "1.0.0", dir: cached.dir, plugin: "Bench", tool: "echo", inputJson: input, cfgJson: "null" });
+    const call = () => sandbox.runTool({ tenant: "bench", pkg: "bench_cached", version: "1.0.0", dir: cached.dir, artifacts: cached.artifacts, plugin: "Bench", tool: "echo", inputJson: input, cfgJson: "null" });
     await measure(call, 2000, 16);
     const plainFn = (i: { text: string }) => ({ text: i.text });
     const plain = async () => JSON.stringify(plainFn(JSON.parse(input) as { text: string }));
@@ -49,23 +49,24 @@ async function main(): Promise<void> {
 
     // Cold starts: a new tenant each time means a new isolate loading the installed bundle.
     // Spares are pre-warmed off the hot path, so each start waits for the spare first.
-    const cold = async (pkg: string, dir: string): Promise<number[]> => {
+    const cold = async (installed: InstalledBenchPackage): Promise<number[]> => {
+      const { name: pkg, dir, artifacts } = installed;
       const times: number[] = [];
       for (let i = 0; i < COLD_STARTS; i++) {
         await new Promise((r) => setTimeout(r, 250));
         const tenant = `cold-${pkg}-${i}`;
         const t = process.hrtime.bigint();
-        await sandbox.runTool({ tenant, pkg, version: "1.0.0", dir, plugin: "Bench", tool: "echo", inputJson: input, cfgJson: "null" });
+        await sandbox.runTool({ tenant, pkg, version: "1.0.0", dir, artifacts, plugin: "Bench", tool: "echo", inputJson: input, cfgJson: "null" });
         const first = Number(process.hrtime.bigint() - t) / 1e6;
         const t2 = process.hrtime.bigint();
-        await sandbox.runTool({ tenant, pkg, version: "1.0.0", dir, plugin: "Bench", tool: "echo", inputJson: input, cfgJson: "null" });
+        await sandbox.runTool({ tenant, pkg, version: "1.0.0", dir, artifacts, plugin: "Bench", tool: "echo", inputJson: input, cfgJson: "null" });
         const warm = Number(process.hrtime.bigint() - t2) / 1e6;
         times.push(first - warm);
       }
       return times.sort((a, b) => a - b);
     };
-    const withCache = await cold("bench_cached", cached.dir);
-    const without = await cold("bench_nocache", uncached.dir);
+    const withCache = await cold(cached);
+    const without = await cold(uncached);
     printTable(`Cold start of an installed ${Math.round(cached.bundleBytes / 1024)} KB bundle, package spares off (first call minus a warm call), ms`, ["artifact", "p50 ms", "p99 ms"], [
       ["none", percentile(without, 50), percentile(without, 99)],
       ["V8 code cache", percentile(withCache, 50), percentile(withCache, 99)],

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   try {
     await sandbox.start();
     const pkg = await installBenchPackage(sandbox, "bench_echo", ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "extensions") });
-    const call = { tenant: "bench", pkg: pkg.name, version: pkg.version, dir: pkg.dir, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
+    const call = { tenant: "bench", pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" };
     const check = JSON.parse((await sandbox.runTool(call)).json) as unknown;
     if (JSON.stringify(check) !== ECHO_INPUT) throw new Error(`echo answered ${JSON.stringify(check)}`);
 

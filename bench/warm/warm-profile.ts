@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   try {
     await sandbox.start();
     const pkg = await installBenchPackage(sandbox, "bench_echo", ECHO_PLUGIN, { workDir: root, extensionsDir: join(root, "extensions") });
-    const call = () => sandbox.runTool({ tenant: "bench", pkg: pkg.name, version: pkg.version, dir: pkg.dir, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" });
+    const call = () => sandbox.runTool({ tenant: "bench", pkg: pkg.name, version: pkg.version, dir: pkg.dir, artifacts: pkg.artifacts, plugin: BENCH_PLUGIN, tool: "echo", inputJson: ECHO_INPUT, cfgJson: "null" });
     await measure(call, 3000, 16);
     const ws = await openInspector(sandbox.pids()[0]!);
     for (const concurrency of [1, 16]) {

@@ -128,7 +128,12 @@ function resolvePaths(config: Config, cwd: string): Config {
     ...config,
     extensions_dir: path.resolve(cwd, config.extensions_dir),
     storage,
-    package: { ...config.package, file_roots: config.package.file_roots.map((root) => path.resolve(cwd, root)) },
+    package: {
+      ...config.package,
+      file_roots: config.package.file_roots.map((root) => path.resolve(cwd, root)),
+      ...(config.package.artifact_key_file === undefined ? {} : { artifact_key_file: path.resolve(cwd, config.package.artifact_key_file) }),
+      generated_key_file: path.resolve(cwd, config.package.generated_key_file),
+    },
     secrets: {
       ...config.secrets,
       ...(config.secrets.key_file === undefined ? {} : { key_file: path.resolve(cwd, config.secrets.key_file) }),

@@ -102,6 +102,14 @@ export const PackageConfigSchema = z
     bundler_max_memory_mb: z.number().int().min(64).default(1024),
     /** An npm-compatible registry for dependencies a package does not vendor. */
     index_url: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * The deployment key that authenticates built artifacts (hex or base64, ≥ 32 bytes);
+     * every node and worker of a deployment needs the same one. Or `artifact_key_file`.
+     * Neither: a key is generated on first start at `generated_key_file` (mode 0600).
+     */
+    artifact_key: z.string().optional(),
+    artifact_key_file: z.string().min(1).optional(),
+    generated_key_file: z.string().min(1).default("./data/artifact.key"),
   })
   .strict();
 

@@ -59,6 +59,10 @@ export const PackageMetaSchema = z
       .object({ fetch: z.array(z.string()).openapi({ description: "Origins the package may fetch (`hiagent.permissions.fetch`); empty: no network" }) })
       .optional(),
     plugins: z.array(PluginMetaSchema),
+    broken: z
+      .string()
+      .optional()
+      .openapi({ description: "Present when this node refuses to load the version: its artifacts failed verification (reinstall it)" }),
   })
   .openapi("PackageMeta");
 

@@ -8,6 +8,16 @@ import type { ApiApp } from "./operation.ts";
 
 const RANK = { ok: 0, degraded: 1, down: 2 } as const;
 
+/** Installed versions this node refuses to load (their artifacts failed verification). */
+async function packagesHealth(deps: Pick<ApiDeps, "packages">): Promise<ComponentHealth> {
+  try {
+    const broken = (await deps.packages.list()).filter((meta) => meta.broken !== undefined).map((meta) => ({ name: meta.name, version: meta.version, reason: meta.broken }));
+    return broken.length === 0 ? { state: "ok" } : { state: "degraded", broken };
+  } catch {
+    return { state: "degraded", broken: null };
+  }
+}
+
 export function mountHealthRoute(app: ApiApp, deps: ApiDeps): void {
   app.openAPIRegistry.registerPath(
     createRoute({
@@ -15,7 +25,7 @@ export function mountHealthRoute(app: ApiApp, deps: ApiDeps): void {
       path: "/v1/health",
       operationId: "Health",
       tags: ["Service"],
-      summary: "Component states: api, queue, storage, sandbox processes, bundler",
+      summary: "Component states: api, queue, storage, packages (versions refused as broken), sandbox processes, bundler",
       responses: { 200: { description: "The API is serving", content: { "application/json": { schema: dataEnvelope(HealthData) } } } },
     }),
   );
@@ -26,6 +36,7 @@ export function mountHealthRoute(app: ApiApp, deps: ApiDeps): void {
       api: { state: "ok" },
       queue: { ...deps.jobs.health() },
       storage,
+      packages: await packagesHealth(deps),
       sandbox: { ...deps.sandbox.health() },
       bundler: deps.bundlerHealth(),
     };

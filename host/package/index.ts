@@ -1,6 +1,8 @@
 // The package manager's public surface: what the HTTP layer and the job worker use.
 export { PackageManager } from "./package-manager.ts";
 export { managerOptionsFromConfig } from "./manager-options.ts";
+export { ARTIFACT_KEY, loadArtifactKey } from "./artifact-key.ts";
+export { isVerificationFailure } from "./artifact-record.ts";
 export type { BuildHooks, InstallOptions, InstalledPackage, PackageManagerLogger, PackageManagerOptions } from "./package-manager.ts";
 export type { PackageMeta, PackageSource, PackageSummary } from "./package-meta.ts";
 export { STAGE_PROGRESS } from "./package-builder.ts";

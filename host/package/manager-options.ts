@@ -5,7 +5,7 @@ import type { PackageManagerOptions } from "./package-manager.ts";
 
 export function managerOptionsFromConfig(
   config: Pick<Config, "package" | "sandbox">,
-  parts: Pick<PackageManagerOptions, "extensionsDir" | "sandbox" | "logger">,
+  parts: Pick<PackageManagerOptions, "extensionsDir" | "sandbox" | "logger" | "artifactKey">,
 ): PackageManagerOptions {
   return {
     ...parts,

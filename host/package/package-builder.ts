@@ -7,6 +7,7 @@ import { copyFile, mkdir, realpath, rm, stat, writeFile } from "node:fs/promises
 import path from "node:path";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import { INSTALLED_FILES, type PluginMeta, type Sandbox } from "../../sandbox/sandbox-api.ts";
+import { writeArtifactRecord, type ArtifactRecord } from "./artifact-record.ts";
 import type { BundlerLimits } from "./bundler-service.ts";
 import { bundlePackage } from "./bundler.ts";
 import { readManifest, type PackageManifest } from "./manifest.ts";
@@ -33,11 +34,15 @@ export interface BuiltPackage {
   dir: string;
   manifest: PackageManifest;
   meta: PackageMeta;
+  /** The signed record of the folder's files (also written into it as `artifacts.json`). */
+  record: ArtifactRecord;
 }
 
 export interface BuildDeps {
   extensionsDir: string;
   sandbox: Pick<Sandbox, "inspect">;
+  /** Signs the record of the built files (`package.artifact_key`). */
+  artifactKey: Buffer;
   source: PackageSource;
   zipLimits?: ZipLimits;
   /** Counts bytes written to staging against the node's budget (throws past it). */
@@ -161,10 +166,11 @@ export async function buildPackage(zip: Uint8Array, deps: BuildDeps): Promise<Pa
     if (inspected.codeCache) await writeFile(path.join(outDir, INSTALLED_FILES.codeCache), inspected.codeCache);
     await copyIcons(inspected.plugins, srcDir, outDir);
     await writeFile(path.join(outDir, INSTALLED_FILES.meta), JSON.stringify(meta));
+    const record = await writeArtifactRecord(outDir, manifest.name, manifest.version, deps.artifactKey);
 
     if (deps.publish) {
       stage("publish");
-      await deps.publish({ dir: outDir, manifest, meta });
+      await deps.publish({ dir: outDir, manifest, meta, record });
     }
     return meta;
   } finally {

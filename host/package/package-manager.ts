@@ -8,13 +8,14 @@ import path from "node:path";
 import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import type { FetchOptions } from "../../sandbox/options.ts";
-import type { Sandbox } from "../../sandbox/sandbox-api.ts";
+import type { ArtifactDigests, Sandbox } from "../../sandbox/sandbox-api.ts";
+import { ArtifactVerifier, checkRecord, isVerificationFailure } from "./artifact-record.ts";
 import { BuildGate, type BuildGateLimits, type BuildTicket } from "./build-gate.ts";
 import type { BundlerLimits } from "./bundler-service.ts";
 import { PACKAGE_NAME_PATTERN } from "./manifest.ts";
 import type { PackageManifest } from "./manifest.ts";
 import { buildPackage, STAGE_PROGRESS, type BuiltPackage, type StageListener } from "./package-builder.ts";
-import { readPackageMeta, type PackageMeta, type PackageSource, type PackageSummary } from "./package-meta.ts";
+import { brokenMeta, readPackageMeta, type PackageMeta, type PackageSource, type PackageSummary } from "./package-meta.ts";
 import { PackagePublisher, STAGING_DIR, TRASH_DIR } from "./package-publisher.ts";
 import { readPackageSource, type PackageSourceOptions } from "./package-source.ts";
 import { zipLimitsFor } from "./zip-reader.ts";
@@ -28,6 +29,8 @@ export interface PackageManagerOptions {
   /** `preparePackage`, when given, is told of every install so the package's first call starts warm. */
   sandbox: Pick<Sandbox, "inspect" | "dropPackage"> & Partial<Pick<Sandbox, "preparePackage">>;
   maxPackageBytes: number;
+  /** The deployment's artifact key: signs what this node builds, and checks what it loads. */
+  artifactKey: Buffer;
   /** Deadline of a whole http(s) download (`package.download_timeout_ms`); 120 s when absent. */
   downloadTimeoutMs?: number;
   fileRoots: readonly string[];
@@ -59,6 +62,8 @@ export interface InstalledPackage {
   meta: PackageMeta;
   /** Absolute path of `extensions/{name}/{version}`. */
   dir: string;
+  /** The digests of its verified artifact record, handed to the sandbox with every call. */
+  artifacts: ArtifactDigests;
 }
 
 /** A build whose finished folder goes somewhere else than `extensions/` (package storage). */
@@ -91,6 +96,7 @@ export class PackageManager {
   readonly #options: PackageManagerOptions;
   readonly #publisher: PackagePublisher;
   readonly #extensionsDir: string;
+  readonly #verifier: ArtifactVerifier;
   /** Installed packages found so far, by name@version. */
   readonly #found = new Map<string, InstalledPackage>();
   /** Moves on at every `forget`, so a lookup that raced a change does not cache what it read. */
@@ -101,6 +107,7 @@ export class PackageManager {
     this.#options = options;
     this.#extensionsDir = path.resolve(options.extensionsDir);
     this.#publisher = new PackagePublisher(this.#extensionsDir);
+    this.#verifier = new ArtifactVerifier(options.artifactKey);
     this.#gate = new BuildGate(options.buildLimits ?? DEFAULT_BUILD_LIMITS);
   }
 
@@ -122,6 +129,7 @@ export class PackageManager {
   async install(source: PackageSource, options: InstallOptions = {}): Promise<PackageMeta> {
     const force = options.force ?? false;
     let replaced = false;
+    let artifacts: ArtifactDigests = {};
     const meta = await this.#gated(options, async (ticket) => buildPackage(await this.#fetch(source, options), {
       ...this.#buildDeps(source, options, ticket),
       onManifest: async (manifest) => {
@@ -129,13 +137,14 @@ export class PackageManager {
       },
       publish: async (built) => {
         replaced = await this.#publisher.isInstalled(built.manifest.name, built.manifest.version);
+        artifacts = built.record.files;
         await this.#publisher.publish(built.dir, built.manifest.name, built.manifest.version, { force });
       },
     }));
     this.forget(meta.name, meta.version);
     // Warm isolates and cached files of a replaced version would keep running the old code.
     if (replaced) await this.#options.sandbox.dropPackage(meta.name, meta.version);
-    this.#options.sandbox.preparePackage?.({ pkg: meta.name, version: meta.version, dir: this.#publisher.versionDir(meta.name, meta.version) });
+    this.#options.sandbox.preparePackage?.({ pkg: meta.name, version: meta.version, dir: this.#publisher.versionDir(meta.name, meta.version), artifacts });
     return meta;
   }
 
@@ -153,10 +162,16 @@ export class PackageManager {
 
   /**
    * Makes a finished folder (e.g. a copy from package storage, in `stagingDir()`) the
-   * installed name@version, replacing any installed one and dropping its isolates.
+   * installed name@version, replacing any installed one and dropping its isolates. A
+   * folder whose artifacts fail verification is refused before it replaces anything.
    */
   async adopt(dir: string, name: string, version: string): Promise<InstalledPackage> {
     if (!isPackageId(name, version)) throw new RuntimeError("Internal", `not a package version: ${name}@${version}`);
+    try {
+      await this.#verifier.verify(dir, name, version);
+    } finally {
+      this.#verifier.forget(dir);
+    }
     const replaced = await this.#publisher.isInstalled(name, version);
     this.forget(name, version);
     await this.#publisher.publish(dir, name, version, { force: true });
@@ -164,6 +179,14 @@ export class PackageManager {
     const installed = await this.get(name, version);
     if (installed === null) throw new RuntimeError("Internal", `package ${name}@${version} has no readable meta.json after adopting it`);
     return installed;
+  }
+
+  /**
+   * Checks an artifact record (e.g. one kept in a storage marker) against this node's
+   * artifact key; throws an `InvalidPackage` verification failure when it does not pass.
+   */
+  checkRecord(record: unknown, name: string, version: string): ArtifactDigests {
+    return checkRecord(record, name, version, this.#options.artifactKey);
   }
 
   /** A new, unique folder path under `extensions/.staging/` (not created), on the same disk as the installed packages. */
@@ -175,6 +198,7 @@ export class PackageManager {
   forget(name: string, version: string): void {
     this.#changes++;
     this.#found.delete(`${name}@${version}`);
+    this.#verifier.forget(this.#publisher.versionDir(name, version));
   }
 
   /** Builds and inspects a package without installing it. */
@@ -183,21 +207,35 @@ export class PackageManager {
     return { name: meta.name, version: meta.version, uri: meta.uri, filename: meta.filename, plugins: meta.plugins.map((plugin) => plugin.name) };
   }
 
-  /** Installed packages, by name then version. */
+  /** Installed packages, by name then version; one whose artifacts fail verification is listed with `broken`. */
   async list(): Promise<PackageMeta[]> {
     const metas: PackageMeta[] = [];
     for (const name of await subfolders(this.#extensionsDir)) {
       for (const version of await subfolders(path.join(this.#extensionsDir, name))) {
         if (!isPackageId(name, version)) continue;
-        const meta = await readPackageMeta(path.join(this.#extensionsDir, name, version));
-        if (meta) metas.push(meta);
-        else this.#options.logger?.warn({ pkg: name, version }, "installed package has no readable meta.json; skipped");
+        const dir = path.join(this.#extensionsDir, name, version);
+        const meta = await readPackageMeta(dir);
+        if (!meta) {
+          this.#options.logger?.warn({ pkg: name, version }, "installed package has no readable meta.json; skipped");
+          continue;
+        }
+        const refusal = await this.#verifier.verify(dir, name, version).then(
+          () => null,
+          (err: unknown) => {
+            if (isVerificationFailure(err)) return err.message;
+            throw err;
+          },
+        );
+        metas.push(refusal === null ? meta : brokenMeta(name, version, refusal, meta));
       }
     }
     return metas.sort((a, b) => a.name.localeCompare(b.name) || semver.compare(a.version, b.version));
   }
 
-  /** The installed package name@version, or null. */
+  /**
+   * The installed package name@version, or null. Its artifacts are verified against its
+   * record first: an `InvalidPackage` verification failure when they do not check out.
+   */
   async get(name: string, version: string): Promise<InstalledPackage | null> {
     const key = `${name}@${version}`;
     const known = this.#found.get(key);
@@ -207,7 +245,8 @@ export class PackageManager {
     const dir = this.#publisher.versionDir(name, version);
     const meta = await readPackageMeta(dir);
     if (!meta) return null;
-    const installed = { meta, dir };
+    const artifacts = await this.#verifier.verify(dir, name, version);
+    const installed = { meta, dir, artifacts };
     if (changes === this.#changes) this.#found.set(key, installed);
     return installed;
   }
@@ -270,6 +309,7 @@ export class PackageManager {
       stage: ticket.stage,
       extensionsDir: this.#extensionsDir,
       sandbox: this.#options.sandbox,
+      artifactKey: this.#options.artifactKey,
       source: { uri: source.uri, filename: source.filename },
       zipLimits: zipLimitsFor(this.#options.maxPackageBytes),
       ...(this.#options.bundlerLimits === undefined ? {} : { bundlerLimits: this.#options.bundlerLimits }),

@@ -17,6 +17,16 @@ export interface PackageMeta extends PackageSource {
   /** What the package may reach: `hiagent.permissions.fetch` (absent in packages installed before it was recorded). */
   permissions?: { fetch: string[] };
   plugins: PluginMeta[];
+  /**
+   * Set (in listings only) on a version this node refuses to load because its artifacts
+   * failed verification: why, and that it must be reinstalled. Its plugins are then empty.
+   */
+  broken?: string;
+}
+
+/** A listing entry of a version whose artifacts failed verification (nothing of its meta is trusted but where it came from). */
+export function brokenMeta(name: string, version: string, reason: string, source?: Partial<PackageSource> | null): PackageMeta {
+  return { name, version, uri: typeof source?.uri === "string" ? source.uri : "", filename: typeof source?.filename === "string" ? source.filename : "", plugins: [], broken: reason };
 }
 
 /** What ReadPackageMetadata answers: the plugin names only. */

@@ -8,10 +8,11 @@ import path from "node:path";
 import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
 import { RevisionGone, type PackageStorage, type VersionMarker } from "../storage/index.ts";
+import { isVerificationFailure } from "./artifact-record.ts";
 import { PACKAGE_NAME_PATTERN } from "./manifest.ts";
 import type { PackageEvent, PackageEvents } from "./package-events.ts";
 import type { InstalledPackage, PackageManager } from "./package-manager.ts";
-import type { PackageMeta, PackageSource, PackageSummary } from "./package-meta.ts";
+import { brokenMeta, type PackageMeta, type PackageSource, type PackageSummary } from "./package-meta.ts";
 import { metaOfMarker } from "./stored-package-meta.ts";
 import type { VersionLocks } from "./version-locks.ts";
 
@@ -38,6 +39,8 @@ export class SharedPackageCatalog {
   readonly #options: SharedPackageCatalogOptions;
   readonly #found = new Map<string, InstalledPackage>();
   readonly #loading = new Map<string, Promise<InstalledPackage | null>>();
+  /** Revisions whose artifacts failed verification here, by name@version: refused without another download. */
+  readonly #broken = new Map<string, { revision: string; error: RuntimeError }>();
   /** Moves on at every invalidation, so a lookup that raced one does not cache what it read. */
   #changes = 0;
 
@@ -58,10 +61,39 @@ export class SharedPackageCatalog {
     return this.#options.manager.readMetadata(source, options);
   }
 
-  /** Every version in storage: the same list on every node. */
+  /**
+   * Every version in storage: the same list on every node, except that a version this
+   * node refuses (its record does not pass under this node's key, or its files failed
+   * verification here) is listed with `broken`.
+   */
   async list(): Promise<PackageMeta[]> {
     const markers = await this.#options.storage.list();
-    return markers.map(metaOfMarker).filter((meta): meta is PackageMeta => meta !== null);
+    const metas: PackageMeta[] = [];
+    for (const marker of markers) {
+      const meta = metaOfMarker(marker);
+      if (meta === null) continue;
+      const refusal = this.#refusal(marker);
+      metas.push(refusal === null ? meta : brokenMeta(marker.name, marker.version, refusal.message, meta));
+    }
+    return metas;
+  }
+
+  /** Why this node refuses the marker's revision, or null. */
+  #refusal(marker: VersionMarker): RuntimeError | null {
+    const known = this.#broken.get(`${marker.name}@${marker.version}`);
+    if (known?.revision === marker.revision) return known.error;
+    if (marker.record === undefined) {
+      return new RuntimeError("InvalidPackage", `package ${marker.name}@${marker.version} failed artifact verification: it was published without an artifact record; reinstall it`, {
+        data: { verification: "failed" },
+      });
+    }
+    try {
+      this.#options.manager.checkRecord(marker.record, marker.name, marker.version);
+      return null;
+    } catch (err) {
+      if (isVerificationFailure(err)) return err;
+      throw err;
+    }
   }
 
   async get(name: string, version: string): Promise<InstalledPackage | null> {
@@ -99,11 +131,18 @@ export class SharedPackageCatalog {
     const changes = this.#changes;
     let marker = await this.#options.storage.marker(name, version);
     for (let attempt = 1; marker !== null; attempt++) {
+      const refusal = this.#refusal(marker);
+      if (refusal !== null) throw refusal;
       try {
         const installed = (await this.#localCopy(marker)) ?? (await this.#materialise(marker));
         if (changes === this.#changes) this.#found.set(`${name}@${version}`, installed);
         return installed;
       } catch (err) {
+        if (isVerificationFailure(err)) {
+          this.#broken.set(`${name}@${version}`, { revision: marker.revision, error: err });
+          this.#options.logger?.warn({ pkg: name, version, revision: marker.revision, reason: err.message }, "refused a package version whose artifacts failed verification");
+          throw err;
+        }
         // Replaced or deleted while we copied it: look again.
         if (!(err instanceof RevisionGone) || attempt >= MATERIALISE_ATTEMPTS) throw err;
         marker = await this.#options.storage.marker(name, version);
@@ -119,7 +158,14 @@ export class SharedPackageCatalog {
     const dir = path.join(manager.extensionsDir, marker.name, marker.version);
     const revision = await readFile(path.join(dir, REVISION_FILE), "utf8").catch(() => null);
     if (revision !== marker.revision) return null;
-    return manager.get(marker.name, marker.version);
+    try {
+      return await manager.get(marker.name, marker.version);
+    } catch (err) {
+      // The local copy was changed after it was checked: copy the stored one again.
+      if (!isVerificationFailure(err)) throw err;
+      this.#options.logger?.warn({ pkg: marker.name, version: marker.version, reason: err.message }, "the local copy of a package failed verification; copying it from storage again");
+      return null;
+    }
   }
 
   /** Copies the marker's revision from storage into `extensions/` and swaps it in. */
@@ -144,6 +190,7 @@ export class SharedPackageCatalog {
     if (event.type === "published") {
       this.#changes++;
       this.#found.delete(`${event.name}@${event.version}`);
+      this.#broken.delete(`${event.name}@${event.version}`);
       return Promise.resolve();
     }
     return this.#evict(event.name, event.version).catch((err: unknown) => {
@@ -155,6 +202,7 @@ export class SharedPackageCatalog {
   async #evict(name: string, version: string): Promise<void> {
     this.#changes++;
     this.#found.delete(`${name}@${version}`);
+    this.#broken.delete(`${name}@${version}`);
     await this.#removeLocal(name, version);
   }
 

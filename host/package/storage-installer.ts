@@ -66,7 +66,7 @@ export class StorageInstaller {
             throw new RuntimeError("AlreadyInstalled", `package ${name}@${version} is already installed (install with force to replace it)`);
           }
         },
-        publish: async ({ dir, manifest, meta }, zip) => {
+        publish: async ({ dir, manifest, meta, record }, zip) => {
           const held = lease;
           if (held === null) throw new RuntimeError("Internal", "publishing without the package lock");
           const marker = await storage.publish({
@@ -74,6 +74,7 @@ export class StorageInstaller {
             version: manifest.version,
             dir,
             meta,
+            record,
             archive: zip,
             fence: held.fence,
             jobId: options.jobId ?? null,

@@ -48,15 +48,25 @@ async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
   return out;
 }
 
+/** Runs `fn` over the items, `limit` at a time; on a failure, starts no more and settles only once every running one has. */
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const item = items[next++] as T;
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
-  await Promise.all(lanes);
+  // Callers clean up after a failure (a download's folder): nothing may still be writing then.
+  const settled = await Promise.allSettled(lanes);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
 }
 
 export class ObjectPackageStorage implements PackageStorage {
@@ -105,6 +115,7 @@ export class ObjectPackageStorage implements PackageStorage {
         files: files.sort((a, b) => a.path.localeCompare(b.path)),
         archive: request.archive !== undefined,
         meta: StoredMetaSchema.parse(request.meta),
+        ...(request.record === undefined ? {} : { record: request.record }),
       };
       // The commit point: from here on every reader sees this revision, whole.
       await this.#store.put(markerKey(name, version), Buffer.from(JSON.stringify(marker)));

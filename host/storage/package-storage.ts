@@ -23,6 +23,11 @@ export const VersionMarkerSchema = z.object({
   files: z.array(z.object({ path: z.string(), size: z.number().int().min(0) })),
   archive: z.boolean(),
   meta: StoredMetaSchema,
+  /**
+   * The version's authenticated artifact record as the publisher gave it, so listings can
+   * check it without downloading; storage only keeps it (the package layer checks it).
+   */
+  record: z.unknown().optional(),
 });
 export type VersionMarker = z.infer<typeof VersionMarkerSchema>;
 
@@ -39,6 +44,8 @@ export interface PublishRequest {
   /** The finished install folder whose files are published. */
   dir: string;
   meta: PublishableMeta;
+  /** The artifact record of the files, kept in the marker. */
+  record?: unknown;
   /** The original package zip, kept beside the version. */
   archive?: Uint8Array;
   fence?: number | null;

@@ -119,7 +119,7 @@ export class ToolRunner {
     });
     const target: ToolTarget = { ...req.target, version: served.version };
     try {
-      const { dir, plugin, tool } = await resolveTool(this.deps.packages, target);
+      const { dir, artifacts, plugin, tool } = await resolveTool(this.deps.packages, target);
       Object.assign(labels, { pkg: target.pkg, version: target.version, plugin: target.plugin, tool: target.tool });
       const cfgJson = await this.cfgJsonOf(req, target, plugin);
       const ticket = await meter.admit(req.tenant);
@@ -127,6 +127,7 @@ export class ToolRunner {
         tenant: req.tenant,
         ...target,
         dir,
+        artifacts,
         inputJson: dropOptionalNulls(req.inputJson, tool.input_schema),
         cfgJson,
         requestId: req.requestId,
@@ -165,12 +166,13 @@ export class ToolRunner {
     const served = await this.deps.channels.resolve(req.tenant, req.target.pkg, req.target.version);
     const target: PluginTarget = { ...req.target, version: served.version };
     try {
-      const { dir, plugin } = await resolvePlugin(this.deps.packages, target.pkg, target.version, target.plugin);
+      const { dir, artifacts, plugin } = await resolvePlugin(this.deps.packages, target.pkg, target.version, target.plugin);
       const call: ValidateCall = {
         tenant: req.tenant,
         pkg: target.pkg,
         version: target.version,
         dir,
+        artifacts,
         plugin: target.plugin,
         cfgJson: await this.cfgJsonOf(req, target, plugin),
         requestId: req.requestId,

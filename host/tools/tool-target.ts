@@ -2,6 +2,7 @@
 // before the sandbox is asked, so a typo is a clear 404 and never costs an isolate.
 import semver from "semver";
 import { RuntimeError } from "../../sandbox/errors.ts";
+import type { ArtifactDigests } from "../../sandbox/index.ts";
 import type { PackageCatalog, PackageMeta } from "../http/index.ts";
 
 export type PluginMeta = PackageMeta["plugins"][number];
@@ -19,6 +20,7 @@ export interface ToolTarget extends PluginTarget {
 
 export interface ResolvedPlugin {
   dir: string;
+  artifacts: ArtifactDigests;
   plugin: PluginMeta;
 }
 
@@ -34,7 +36,7 @@ export async function resolvePlugin(catalog: Pick<PackageCatalog, "get">, pkg: s
     const names = installed.meta.plugins.map((p) => p.name).join(", ");
     throw new RuntimeError("PluginNotFound", `package ${pkg}@${version} has no plugin ${JSON.stringify(plugin)} (it has: ${names})`);
   }
-  return { dir: installed.dir, plugin: found };
+  return { dir: installed.dir, artifacts: installed.artifacts, plugin: found };
 }
 
 export async function resolveTool(catalog: Pick<PackageCatalog, "get">, target: ToolTarget): Promise<ResolvedTool> {

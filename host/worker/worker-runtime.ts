@@ -12,7 +12,7 @@ import { RedisPackageEvents } from "../jobs/redis-package-events.ts";
 import { RedisPackageLock } from "../jobs/redis-package-lock.ts";
 import type { Logger } from "../logging/logger.ts";
 import { meteredInstallRunner, RuntimeMetrics, ScrapeAccess, serveMetrics } from "../metrics/index.ts";
-import { managerOptionsFromConfig, PackageManager, StorageInstaller } from "../package/index.ts";
+import { loadArtifactKey, managerOptionsFromConfig, PackageManager, StorageInstaller } from "../package/index.ts";
 import { createPackageStorage } from "../storage/index.ts";
 import { InstallWorker } from "./install-worker.ts";
 import { scratchDir, sweepDeadScratch } from "./worker-scratch.ts";
@@ -54,6 +54,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     await awaitRedisReady(client, 5000, describeRedis(redis));
     const keys = new RedisKeys(redisKeyPrefix(redis));
 
+    const artifactKey = await loadArtifactKey(config, logger, true);
     const sandbox = createSandbox(config.sandbox, logger.child({ component: "sandbox" }));
     closers.push(() => sandbox.close());
     await sandbox.start();
@@ -64,7 +65,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Worke
     await mkdir(scratch, { recursive: true });
     closers.push(() => rm(scratch, { recursive: true, force: true }));
     const manager = new PackageManager({
-      ...managerOptionsFromConfig(config, { extensionsDir: scratch, sandbox, logger: logger.child({ component: "packages" }) }),
+      ...managerOptionsFromConfig(config, { extensionsDir: scratch, sandbox, artifactKey, logger: logger.child({ component: "packages" }) }),
       ...(readS3Source === undefined ? {} : { readS3Source }),
     });
     const installer = new StorageInstaller({

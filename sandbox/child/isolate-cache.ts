@@ -8,7 +8,7 @@ import { sep } from "node:path";
 import type { IsolateTarget, PackageTarget } from "../sandbox-api.ts";
 import type { SandboxOptions } from "../options.ts";
 import { readInstalled, readSourceMap } from "../package-files.ts";
-import { InstalledFilesCache, type PackageFileSource } from "./installed-files.ts";
+import { InstalledFilesCache, type PackageFileSource, type VerifiedFiles } from "./installed-files.ts";
 import { PackageSpares } from "./package-spares.ts";
 import type { PluginIsolate } from "./plugin-isolate.ts";
 
@@ -25,7 +25,8 @@ export interface WarmIsolate {
   compactedAt: number;
 }
 
-export type IsolateLoader = (isolate: PluginIsolate, code: string, codeCache: Buffer | null) => Promise<void>;
+/** Evaluates a bundle in an isolate; with `produceCache`, returns the code cache V8 made of it. */
+export type IsolateLoader = (isolate: PluginIsolate, code: string, codeCache: Buffer | null, produceCache: boolean) => Promise<Buffer | null>;
 
 /** How a cold start went, for the debug log (and for tuning spares and caches). */
 export interface ColdStartInfo {
@@ -38,6 +39,8 @@ export interface ColdStartInfo {
   /** A package spare (bundle already loaded) was used: nothing was loaded on this call's path. */
   package_spare: boolean;
   code_cache: boolean;
+  /** The stored code cache failed verification and was made again from the verified bundle. */
+  code_cache_rebuilt: boolean;
 }
 
 /** One child's share of `tenant_max_isolates`, split across processes as max_isolates is. */
@@ -80,8 +83,8 @@ export class IsolateCache {
   }
 
   /** Maps a plugin stack to the author's sources (via the installed source map). */
-  async mapStack(dir: string, stack: string): Promise<string> {
-    const mapper = await this.installed.mapper(dir);
+  async mapStack(target: PackageTarget, stack: string): Promise<string> {
+    const mapper = await this.installed.mapper(target);
     return mapper ? mapper.mapStack(stack) : stack;
   }
 
@@ -155,11 +158,12 @@ export class IsolateCache {
 
   private async load(key: string, target: IsolateTarget): Promise<WarmIsolate> {
     const t0 = performance.now();
-    const files = await this.installed.get(target.dir);
+    const files = await this.installed.get(target);
     const t1 = performance.now();
     const prepared = this.packageSpares.take(target);
     let isolate: PluginIsolate;
     let spare = false;
+    let rebuilt = false;
     let t2 = performance.now();
     if (prepared) {
       isolate = prepared;
@@ -167,7 +171,7 @@ export class IsolateCache {
       ({ isolate, spare } = await this.takeFresh());
       t2 = performance.now();
       try {
-        await this.loadBundle(isolate, files.code, files.cache);
+        rebuilt = await this.loadFiles(isolate, files);
       } catch (err) {
         isolate.dispose("error");
         throw err;
@@ -189,11 +193,26 @@ export class IsolateCache {
       load_ms: t3 - t2,
       spare,
       package_spare: prepared !== null,
-      code_cache: files.cache !== null && !isolate.cacheRejected,
+      code_cache: files.cache !== null && !isolate.cacheRejected && !rebuilt,
+      code_cache_rebuilt: rebuilt,
     });
     const entry: WarmIsolate = { key, target, isolate, fetchOrigins: files.origins, inFlight: 0, lastUsed: Date.now(), callsSinceCompact: 0, compactedAt: 0 };
     this.entries.set(key, entry);
     return entry;
+  }
+
+  /**
+   * Loads the files into the isolate. A refused code cache is replaced, the first time,
+   * by one V8 makes from the verified bundle (kept in memory, never written back).
+   */
+  private async loadFiles(isolate: PluginIsolate, files: VerifiedFiles): Promise<boolean> {
+    const rebuild = files.cache === null && files.cacheRefused;
+    const produced = await this.loadBundle(isolate, files.code, files.cache, rebuild);
+    if (rebuild && produced !== null) {
+      files.cache = produced;
+      files.cacheRefused = false;
+    }
+    return rebuild;
   }
 
   /** Loads the package into a tenant-less isolate kept aside for its next tenant. */
@@ -204,10 +223,10 @@ export class IsolateCache {
   private async makePackageSpare(target: PackageTarget): Promise<PluginIsolate | null> {
     let isolate: PluginIsolate | null = null;
     try {
-      const files = await this.installed.get(target.dir);
+      const files = await this.installed.get(target);
       isolate = await this.create();
       await isolate.warm(5_000).catch(() => undefined);
-      await this.loadBundle(isolate, files.code, files.cache);
+      await this.loadFiles(isolate, files);
       await this.compact(isolate).catch(() => undefined);
       return isolate;
     } catch {

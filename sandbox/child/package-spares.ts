@@ -40,7 +40,7 @@ export class PackageSpares {
       this.spares.set(key, known);
       return;
     }
-    const spare: PackageSpare = { target: { pkg: target.pkg, version: target.version, dir: target.dir }, isolate: this.make(target), ready: null };
+    const spare: PackageSpare = { target: { pkg: target.pkg, version: target.version, dir: target.dir, artifacts: target.artifacts }, isolate: this.make(target), ready: null };
     void spare.isolate.then((isolate) => {
       spare.ready = isolate;
       // A failed one makes room: the package may be prepared again later.

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { RuntimeError } from "../errors.ts";
 import type { SandboxOptions } from "../options.ts";
 import type { ChildMessage, LogLevel, ParentMessage } from "../protocol.ts";
-import type { CallUsage } from "../sandbox-api.ts";
+import type { CallUsage, PackageTarget } from "../sandbox-api.ts";
 import { firstLocation } from "../source-map/stack-mapper.ts";
 import { CallState } from "./call-state.ts";
 import { HostLink } from "./host-link.ts";
@@ -53,9 +53,12 @@ export class SandboxChild {
     this.cache = new IsolateCache(
       isolatesCap,
       () => PluginIsolate.create(this.prelude, options.memory_limit_mb, this.hooks),
-      (isolate, code, codeCache) => this.loadBundle(isolate, code, codeCache, false).then(() => undefined),
+      (isolate, code, codeCache, produceCache) => this.loadBundle(isolate, code, codeCache, produceCache),
       (info) => {
         const { target, ...timings } = info;
+        if (info.code_cache_rebuilt) {
+          this.send({ t: "log", level: "warn", msg: "the stored code cache failed verification: thrown away and made again from the verified bundle", fields: { pkg: target.pkg, version: target.version } });
+        }
         this.send({ t: "log", level: "debug", msg: "isolate cold start", fields: { tenant: target.tenant, pkg: target.pkg, version: target.version, ...timings } });
       },
       tenantIsolateCap(options),
@@ -113,7 +116,7 @@ export class SandboxChild {
 
   /** Evaluates a bundle in an isolate, with a load pseudo-call owning its timers and logs. */
   private async loadBundle(isolate: PluginIsolate, code: string, codeCache: Buffer | null, produceCache: boolean): Promise<Buffer | null> {
-    const target = { tenant: "", pkg: "", version: "", dir: "" };
+    const target = { tenant: "", pkg: "", version: "", dir: "", artifacts: {} };
     // Negative ids, one per load, so the host's per-call fetch cap counts each load apart.
     const call = new CallState(-this.loads++, "load", "load", target, "", "", isolate, this.options.timeout_ms);
     this.calls.set(call.callId, call);
@@ -172,7 +175,7 @@ export class SandboxChild {
     if (!outcome.ok && outcome.error.code === "ToolError" && /Array buffer allocation failed/.test(outcome.error.message)) {
       outcome = { ok: false, error: new RuntimeError("ToolMemoryLimit", "the plugin exceeded its memory limit (array buffer allocation failed)") };
     }
-    if (!outcome.ok) outcome = { ok: false, error: await this.withSourceLocations(outcome.error, msg.target.dir) };
+    if (!outcome.ok) outcome = { ok: false, error: await this.withSourceLocations(outcome.error, msg.target) };
     const usage = call.usage();
     call.end();
     if (call.logDropped > 0) this.log("warn", `${call.logDropped} log lines dropped (limit ${this.options.max_log_lines} per call)`, call);
@@ -185,10 +188,10 @@ export class SandboxChild {
   }
 
   /** Points a plugin error's stack at the author's files (`src/index.ts:12:7`). */
-  private async withSourceLocations(error: RuntimeError, dir: string): Promise<RuntimeError> {
+  private async withSourceLocations(error: RuntimeError, target: PackageTarget): Promise<RuntimeError> {
     const data = error.data as { stack?: unknown } | undefined;
     if (!data || typeof data.stack !== "string") return error;
-    const stack = await this.cache.mapStack(dir, data.stack);
+    const stack = await this.cache.mapStack(target, data.stack);
     const location = firstLocation(stack);
     return new RuntimeError(error.code, error.message, { data: { ...data, stack, ...(location ? { location } : {}) } });
   }

@@ -2,6 +2,7 @@
 // ships are zipped and handed to the server's package builder (unpack, bundle, sandbox
 // inspect, code cache) in a throwaway extensions folder. Imports the runtime by
 // relative path: the SDK is a workspace of the runtime's repository.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -26,6 +27,8 @@ export async function checkPackage(dir: string): Promise<CheckedPackage> {
     const meta = await buildPackage(packed.zip, {
       extensionsDir: path.join(root, "extensions"),
       sandbox,
+      // A throwaway build: its artifacts are signed with a key nobody keeps.
+      artifactKey: randomBytes(32),
       source: { uri: `file://dist/${packed.filename}`, filename: packed.filename },
     });
     return { packed, meta, elapsedMs: performance.now() - started };

@@ -14,7 +14,7 @@ const call: ParentMessage = {
   t: "call",
   id: 7,
   kind: "tool",
-  target: { tenant: "t", pkg: "p", version: "1.0.0", dir: "/nowhere" },
+  target: { tenant: "t", pkg: "p", version: "1.0.0", dir: "/nowhere", artifacts: {} },
   plugin: "P",
   tool: "x",
   inputJson: "{}",

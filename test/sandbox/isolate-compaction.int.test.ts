@@ -9,6 +9,7 @@ import { bundlePackage } from "../../host/package/bundler.ts";
 import { IsolateCache } from "../../sandbox/child/isolate-cache.ts";
 import { PluginIsolate, PreludeSource } from "../../sandbox/child/plugin-isolate.ts";
 import { buildPrelude } from "../../sandbox/sandbox-build.ts";
+import { hashArtifacts } from "../../host/package/artifact-record.ts";
 
 // Each call leaves ~2 MB of garbage behind and adds one entry to state the plugin keeps.
 const GARBAGE_PLUGIN = `import { definePlugin, defineTool, z } from "hiagent-plugin-sdk";
@@ -97,9 +98,7 @@ describe("IsolateCache.compactIdle", () => {
     const cache = new IsolateCache(
       4,
       () => PluginIsolate.create(prelude, 64, hooks),
-      async (isolate, bundle) => {
-        await isolate.load(bundle, { maxBytes: 1 << 20, timeoutMs: 10_000 });
-      },
+      (isolate, bundle) => isolate.load(bundle, { maxBytes: 1 << 20, timeoutMs: 10_000 }),
       () => {},
       Number.POSITIVE_INFINITY,
       0,
@@ -113,7 +112,7 @@ describe("IsolateCache.compactIdle", () => {
     await writeFile(join(dir, "bundle.js"), code);
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "garbage", version: "1.0.0" }));
     try {
-      const entry = await cache.acquire({ tenant: "t", pkg: "garbage", version: "1.0.0", dir });
+      const entry = await cache.acquire({ tenant: "t", pkg: "garbage", version: "1.0.0", dir, artifacts: await hashArtifacts(dir) });
       // The cache also compacts the spare it makes after a cold start: only this isolate counts.
       const compacted = () => compactions.filter((i) => i === entry.isolate);
       const settle = () => new Promise((r) => setTimeout(r, 200));

@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { hashArtifacts } from "../../host/package/artifact-record.ts";
 import { bundlePackage } from "../../host/package/bundler.ts";
 import { createSandbox, SandboxOptionsSchema, type SandboxOptions } from "../../sandbox/index.ts";
 import type { SandboxProcessPool } from "../../sandbox/process-pool.ts";
@@ -48,7 +49,7 @@ export class SandboxHarness {
     await writeFile(join(dir, "bundle.js.map"), bundle.map);
     if (inspected.codeCache) await writeFile(join(dir, "bundle.cache"), inspected.codeCache);
     await writeFile(join(dir, "meta.json"), JSON.stringify({ name, version: "1.0.0", plugins: inspected.plugins }));
-    return { pkg: name, version: "1.0.0", dir };
+    return { pkg: name, version: "1.0.0", dir, artifacts: await hashArtifacts(dir) };
   }
 
   async call(target: Omit<IsolateTarget, "tenant">, plugin: string, tool: string, input: unknown = {}, opts: { cfg?: unknown; tenant?: string; signal?: AbortSignal } = {}): Promise<{ value: unknown; usage: CallUsage }> {

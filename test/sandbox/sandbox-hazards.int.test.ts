@@ -16,6 +16,8 @@ beforeAll(async () => {
       promiseLoop: defineTool({ async run() { await new Promise((r) => setTimeout(r, 1)); for (;;) { await null; } } }),
       timerLoop: defineTool({ async run() { return new Promise(() => { const tick = () => setTimeout(tick, 0); tick(); }); } }),
       idleWait: defineTool({ async run() { await new Promise((r) => setTimeout(r, 60_000)); return "late"; } }),
+      microtaskLoop: defineTool({ run() { const f = () => queueMicrotask(f); f(); return "never"; } }),
+      promiseChain: defineTool({ async run() { const grow = () => Promise.resolve().then(grow); await grow(); } }),
       counter: defineTool({ run: () => globalThis.produced ?? 0 }),
       forever: defineTool({ stream: true, *run() { globalThis.produced = 0; for (;;) { globalThis.produced++; yield globalThis.produced; } } }),
       chunks: defineTool({ stream: true, input: z.object({ n: z.number() }), async *run(i) { for (let k = 0; k < i.n; k++) { await null; yield "c" + k; } } }),
@@ -35,6 +37,24 @@ describe("time limits (SPEC §9.4)", () => {
     const f = await h.failure(pkg, "P", tool);
     expect(f.code).toBe("ToolTimeout");
     expect(Date.now() - started).toBeLessThan(5000);
+    await stillServes();
+  });
+
+  // The isolate never goes back to the event loop: the microtask queue never drains, so
+  // nothing but the watchdog (on the sandbox process's own loop) can end the call.
+  it("a microtask loop that allocates nothing ends with ToolTimeout within the limit plus a little, and the next call works", async () => {
+    const started = Date.now();
+    expect((await h.failure(pkg, "P", "microtaskLoop", {}, { tenant: "micro" })).code).toBe("ToolTimeout");
+    expect(Date.now() - started).toBeLessThan(1500 + 2500);
+    await stillServes("micro");
+    await stillServes();
+  });
+
+  it("a promise chain that grows without end ends with ToolTimeout or ToolMemoryLimit within the limit plus a little, and the next call works", async () => {
+    const started = Date.now();
+    expect(["ToolTimeout", "ToolMemoryLimit"]).toContain((await h.failure(pkg, "P", "promiseChain", {}, { tenant: "chain" })).code);
+    expect(Date.now() - started).toBeLessThan(1500 + 2500);
+    await stillServes("chain");
     await stillServes();
   });
 

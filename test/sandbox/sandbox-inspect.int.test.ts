@@ -42,6 +42,8 @@ export default [definePlugin({
     ["a default export that is not a plugin", `export default { name: "x" };`, /definePlugin/],
     ["a bundle that throws while loading", `throw new Error("boom at load");`, /boom at load/],
     ["a bundle that loops forever while loading", `for (;;) {}`, /timed out|time limit/],
+    ["a bundle that loops in microtasks while loading", `const f = () => queueMicrotask(f); f();`, /timed out|time limit/],
+    ["a bundle that grows a promise chain while loading", `const grow = () => Promise.resolve().then(grow); grow();`, /timed out|time limit|memory limit/],
     ["two plugins with one name", `import { definePlugin, defineTool } from "hiagent-plugin-sdk"; const p = () => definePlugin({ name: "D", tools: { t: defineTool({ run: () => 1 }) } }); export default [p(), p()];`, /two plugins/],
   ])("rejects %s with InvalidPackage", async (_name, source, message) => {
     await expect(h.install(`bad${Math.random().toString(36).slice(2, 8)}`, { "index.ts": source })).rejects.toMatchObject({ code: "InvalidPackage", message });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSandbox, SandboxOptionsSchema } from "../../sandbox/index.ts";
 import { loadPlugin, type LoadedPlugin } from "../../sdk/src/testing.ts";
+import { hashArtifacts } from "../../host/package/artifact-record.ts";
 
 const folders: string[] = [];
 const loaded: LoadedPlugin[] = [];
@@ -65,7 +66,7 @@ describe("exposed secrets", () => {
     loaded.push(plugin);
     const strict = createSandbox(SandboxOptionsSchema.parse({ processes: 1, allow_exposed_secrets: false }));
     try {
-      const call = { tenant: "t", pkg: "exposed_refused", version: "1.0.0", dir: plugin.dir, plugin: "P", tool: "show", inputJson: "{}", cfgJson: '{"raw":"x"}' };
+      const call = { tenant: "t", pkg: "exposed_refused", version: "1.0.0", dir: plugin.dir, artifacts: await hashArtifacts(plugin.dir), plugin: "P", tool: "show", inputJson: "{}", cfgJson: '{"raw":"x"}' };
       expect(await rejection(strict.runTool(call))).toMatchObject({ code: "InvalidPackage", message: expect.stringMatching(/allow_exposed_secrets: false/) });
     } finally {
       await strict.close();

@@ -97,6 +97,36 @@ describe("hiagent-plugin", () => {
     expect(streamed).toEqual({ code: 0, out: "Hi there\n", err: "" });
   });
 
+  it("prints a streaming tool's chunks as they come, without --stream", async () => {
+    // The upstream holds its second chunk back until the first is on the CLI's stdout:
+    // a CLI that waited for the end of the stream would never see it.
+    let firstPrinted: () => void = () => {};
+    const printed = new Promise<void>((resolve) => (firstPrinted = resolve));
+    const gated = await startFakeUpstream((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(`data: {"choices":[{"delta":{"content":"Hi"}}]}\n\n`);
+      void printed.then(() => res.end(`data: {"choices":[{"delta":{"content":" there"}}]}\n\ndata: [DONE]\n\n`));
+    });
+    try {
+      const out = sink();
+      const writes: string[] = [];
+      const write = out.write.bind(out);
+      out.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        writes.push(chunk.toString());
+        if (out.text.length === 0 && chunk.toString() === "Hi") firstPrinted();
+        return write(chunk, ...rest);
+      }) as typeof out.write;
+      const err = sink();
+      const cfg = JSON.stringify({ api_key: "k", base_url: `${gated.origin}/v1` });
+      const input = JSON.stringify({ messages: [{ role: "user", content: "hi" }] });
+      const code = await main(["run", OPENAI_EXAMPLE, "--tool", "chat_stream", "--input", input, "--cfg", cfg, "--allow-origin", gated.origin], { out, err, cwd: pluginDir, signal: new AbortController().signal });
+      expect({ code, out: out.text, err: err.text }).toEqual({ code: 0, out: "Hi there\n", err: "" });
+      expect(writes).toEqual(["Hi", " there", "\n"]);
+    } finally {
+      await gated.close();
+    }
+  });
+
   it("packs only what belongs in the package, vendored dependencies included", async () => {
     await mkdir(path.join(pluginDir, "node_modules/shout"), { recursive: true });
     await writeFile(path.join(pluginDir, "node_modules/shout/package.json"), JSON.stringify({ name: "shout", version: "1.0.0", main: "index.js" }));

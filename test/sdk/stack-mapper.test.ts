@@ -9,6 +9,7 @@ import { bundlePackage } from "../../host/package/bundler.ts";
 import { createSandbox, SandboxOptionsSchema, type RuntimeError } from "../../sandbox/index.ts";
 import type { SandboxProcessPool } from "../../sandbox/process-pool.ts";
 import { BUNDLE_WRAPPER_PREFIX, firstLocation, mapStack, StackMapper } from "../../sandbox/source-map/stack-mapper.ts";
+import { hashArtifacts } from "../../host/package/artifact-record.ts";
 
 const INDEX = `import { definePlugin, defineTool, PluginError, z } from "hiagent-plugin-sdk";
 import { explode } from "./explode.ts";
@@ -39,10 +40,11 @@ let root = "";
 let sandbox: SandboxProcessPool;
 let map = "";
 let dir = "";
+let artifacts: Record<string, string> = {};
 
 async function failure(tool: string): Promise<RuntimeError> {
   try {
-    await sandbox.runTool({ tenant: "t1", pkg: "faulty", version: "1.0.0", dir, plugin: "Faulty", tool, inputJson: "{}", cfgJson: "null" });
+    await sandbox.runTool({ tenant: "t1", pkg: "faulty", version: "1.0.0", dir, artifacts, plugin: "Faulty", tool, inputJson: "{}", cfgJson: "null" });
   } catch (err) {
     return err as RuntimeError;
   }
@@ -75,6 +77,7 @@ beforeAll(async () => {
   await writeFile(path.join(dir, "bundle.js"), bundle.code);
   await writeFile(path.join(dir, "bundle.js.map"), bundle.map);
   await writeFile(path.join(dir, "meta.json"), JSON.stringify({ name: "faulty", version: "1.0.0", plugins: inspected.plugins }));
+  artifacts = await hashArtifacts(dir);
 });
 
 afterAll(async () => {

@@ -27,6 +27,8 @@ const LIMITS: PluginPackageSpec = {
       for (;;) { await null; }
     } }),
     timerLoop: defineTool({ run() { return new Promise(() => { const tick = () => setTimeout(tick, 0); tick(); }); } }),
+    microtaskLoop: defineTool({ run() { const f = () => queueMicrotask(f); f(); return "never"; } }),
+    promiseChain: defineTool({ async run() { const grow = () => Promise.resolve().then(grow); await grow(); } }),
     deepRecursion: defineTool({ run() { const down = (n) => down(n + 1) + 1; return down(0); } }),
     arrayBomb: defineTool({ run: () => new Array(1e9).fill(0).length }),
     typedBomb: defineTool({ run() { const kept = []; for (let i = 0; i < 64; i++) kept.push(new Float64Array(16 * 1024 * 1024)); return kept.length; } }),
@@ -95,6 +97,14 @@ describe("time", () => {
   it("a microtask loop after an awaited fetch ends with ToolTimeout (the watchdog, not run's timeout)", async () => {
     await failsWith("microtaskLoopAfterFetch", ["ToolTimeout"], { url: `${upstream.origin}/then-spin` });
     expect(upstream.requests.some((r) => r.endsWith("/then-spin"))).toBe(true);
+  });
+
+  it("a microtask loop that allocates nothing ends with ToolTimeout, and the server serves after", async () => {
+    expect(await failsWith("microtaskLoop", ["ToolTimeout"])).toMatch(/time limit/);
+  });
+
+  it("a promise chain that grows without end ends with ToolTimeout or ToolMemoryLimit, and the server serves after", async () => {
+    await failsWith("promiseChain", ["ToolTimeout", "ToolMemoryLimit"]);
   });
 
   it("a timer loop ends with ToolTimeout", async () => {

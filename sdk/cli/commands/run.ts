@@ -9,15 +9,16 @@ import type { LoadedPlugin } from "../../src/testing/plugin-harness.ts";
 const HELP = `Usage: hiagent-plugin run [dir] --tool T [--plugin P] [--input JSON] [--cfg JSON] [--stream]
 
 Runs one tool of the plugin in dir (default: the current folder) in the real sandbox
-and prints its result: text as is, anything else as JSON. With --stream, chunks are
-printed as they arrive. Plugin log lines go to stderr.
+and prints its result: text as is, anything else as JSON. A streaming tool (one whose
+metadata says it streams) has its chunks printed as they arrive. Plugin log lines go
+to stderr.
 
 Options:
   --plugin P           plugin name (default: the package's only plugin)
   --tool T             tool name (default: the plugin's only tool)
   --input JSON         the tool's input, or @file.json (default: {})
   --cfg JSON           the plugin config, or @file.json (default: null)
-  --stream             call the tool as a stream
+  --stream             call the tool as a stream even if it does not say it streams
   --allow-origin URL   let the plugin reach this loopback origin (a local fake
                        upstream), repeatable
   --tenant NAME        tenant to run as (default: cli)
@@ -82,7 +83,9 @@ export const runCommand: Command = {
         const pluginName = pick("plugin", values.plugin, plugin.meta.plugins.map((p) => p.name), `${plugin.meta.name}@${plugin.meta.version}`);
         const meta = plugin.meta.plugins.find((p) => p.name === pluginName);
         const toolName = pick("tool", values.tool, Object.keys(meta?.tools ?? {}), `plugin ${pluginName}`);
-        if (values.stream) await streamChunks(io, plugin, [pluginName, toolName, input, cfg]);
+        // A streaming tool is called as one: its chunks are what it answers.
+        const streams = values.stream === true || meta?.tools[toolName]?.stream === true;
+        if (streams) await streamChunks(io, plugin, [pluginName, toolName, input, cfg]);
         else printValue(io, await plugin.call(pluginName, toolName, input, cfg));
       } finally {
         await plugin.close();

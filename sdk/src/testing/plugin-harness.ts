@@ -3,13 +3,14 @@
 // own PackageManager (unpack, bundle, inspect, code cache, publish) into a temporary
 // extensions folder, and called through the real sandbox processes. Node-side; it
 // imports the runtime by relative path (the SDK is a workspace of its repository).
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { PackageManager, type PackageMeta } from "../../../host/package/index.ts";
-import { createSandbox, SandboxOptionsSchema, type CallUsage, type SandboxLogger } from "../../../sandbox/index.ts";
+import { createSandbox, SandboxOptionsSchema, type ArtifactDigests, type CallUsage, type SandboxLogger } from "../../../sandbox/index.ts";
 import type { SandboxProcessPool } from "../../../sandbox/process-pool.ts";
 import { checkLoopbackOrigins } from "./loopback-origins.ts";
 import { packFolder } from "./package-archive.ts";
@@ -127,11 +128,13 @@ export async function loadPlugin(folderOrZip: string | URL, options: LoadPluginO
       maxPackageBytes: 50 * 1024 * 1024,
       fileRoots: [root],
       fetch: sandboxConfig.fetch,
+      // The install lives as long as this harness: a key nobody keeps is enough.
+      artifactKey: randomBytes(32),
     });
     const meta = await packages.install({ uri: pathToFileURL(zip.file).href, filename: zip.filename }, { force: true });
     const installed = await packages.get(meta.name, meta.version);
     if (!installed) throw new Error(`${meta.name}@${meta.version} was installed but cannot be found`);
-    return new SandboxedPlugin(sandbox, installed.meta, installed.dir, options.tenant ?? "test", logs, root);
+    return new SandboxedPlugin(sandbox, installed.meta, installed.dir, installed.artifacts, options.tenant ?? "test", logs, root);
   } catch (err) {
     await sandbox.close().catch(() => undefined);
     await rm(root, { recursive: true, force: true });
@@ -146,6 +149,7 @@ class SandboxedPlugin implements LoadedPlugin {
     private readonly sandbox: SandboxProcessPool,
     readonly meta: PackageMeta,
     readonly dir: string,
+    private readonly artifacts: ArtifactDigests,
     private readonly tenant: string,
     readonly logs: PluginLogLine[],
     private readonly root: string,
@@ -160,6 +164,7 @@ class SandboxedPlugin implements LoadedPlugin {
       pkg: this.meta.name,
       version: this.meta.version,
       dir: this.dir,
+      artifacts: this.artifacts,
       plugin,
       tool,
       inputJson: JSON.stringify(input ?? {}),
@@ -196,8 +201,8 @@ class SandboxedPlugin implements LoadedPlugin {
 
   async validate(plugin: string, cfg: unknown, options: CallOptions = {}): Promise<void> {
     try {
-      const { tenant, pkg, version, dir, signal } = this.#target(plugin, "", null, cfg, options);
-      await this.sandbox.validate({ tenant, pkg, version, dir, plugin, cfgJson: JSON.stringify(cfg ?? null), ...(signal ? { signal } : {}) });
+      const { tenant, pkg, version, dir, artifacts, signal } = this.#target(plugin, "", null, cfg, options);
+      await this.sandbox.validate({ tenant, pkg, version, dir, artifacts, plugin, cfgJson: JSON.stringify(cfg ?? null), ...(signal ? { signal } : {}) });
     } catch (err) {
       throw await this.#errors.toCallError(err);
     }

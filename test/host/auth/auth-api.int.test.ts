@@ -113,7 +113,7 @@ describe("public routes", () => {
     const anonymous = (await (await raw("/v1/health")).json()) as { data: { status: string; components: Record<string, Record<string, unknown>> } };
     expect(anonymous.data.status).toBe("ok");
     for (const component of Object.values(anonymous.data.components)) expect(Object.keys(component)).toEqual(["state"]);
-    expect(Object.keys(anonymous.data.components).sort()).toEqual(["api", "bundler", "queue", "sandbox", "storage"]);
+    expect(Object.keys(anonymous.data.components).sort()).toEqual(["api", "bundler", "packages", "queue", "sandbox", "storage"]);
     const detailed = await server.health();
     expect(detailed.components.sandbox?.processes?.[0]?.pid).toEqual(expect.any(Number));
     const invoke = (await (await raw("/v1/health", { headers: { authorization: `Bearer ${server.tokens.b}` } })).json()) as { data: { components: { sandbox: { processes?: unknown } } } };

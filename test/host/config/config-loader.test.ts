@@ -69,7 +69,7 @@ describe("defaults", () => {
     expect(config.sandbox.max_isolates).toBe(10);
     expect(config.sandbox.fetch.timeout_ms).toBe(15000);
     expect(config.storage).toEqual({ backend: "local_path", local_path: { base_dir: path.join(dir, "data/storage") } });
-    expect(config.package).toEqual({ max_package_bytes: 52428800, download_timeout_ms: 120000, bundle_timeout_ms: 60000, bundler_max_memory_mb: 1024, max_concurrent_builds: 2, tenant_max_builds: 2, staging_max_bytes: 1073741824, file_roots: [dir] });
+    expect(config.package).toEqual({ max_package_bytes: 52428800, download_timeout_ms: 120000, bundle_timeout_ms: 60000, bundler_max_memory_mb: 1024, max_concurrent_builds: 2, tenant_max_builds: 2, staging_max_bytes: 1073741824, file_roots: [dir], generated_key_file: path.join(dir, "data", "artifact.key") });
     expect(config.extensions_dir).toBe(path.join(dir, "extensions"));
     expect(config.jobs.concurrency).toBeGreaterThanOrEqual(1);
     expect(config.secrets).toEqual({ generated_key_file: path.join(dir, "data/secrets.key") });

@@ -220,10 +220,11 @@ describe("docs and health", () => {
     expect(res.status).toBe(200);
     const body = (await envelope(res)) as { data: { status: string; components: Record<string, { state: string }> } };
     expect(body.data.status).toBe("ok");
-    expect(Object.keys(body.data.components).sort()).toEqual(["api", "bundler", "queue", "sandbox", "storage"]);
+    expect(Object.keys(body.data.components).sort()).toEqual(["api", "bundler", "packages", "queue", "sandbox", "storage"]);
     expect(body.data.components.bundler).toMatchObject({ state: "ok", restarts: 0 });
     expect(body.data.components.queue).toMatchObject({ state: "ok", backend: "embedded" });
     expect(body.data.components.sandbox).toMatchObject({ state: "ok" });
+    expect(body.data.components.packages).toEqual({ state: "ok" });
   });
 
   it("names the engine of every sandbox process: Node 24 or newer, isolated-vm 7.0.2 or newer", async () => {

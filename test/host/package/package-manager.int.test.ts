@@ -1,5 +1,6 @@
 // The package manager end to end with the real sandbox (child processes, isolates):
 // install, run, read metadata, list, replace, delete, races and cancellation.
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ let root: string;
 let extensions: string;
 let drops: string;
 let manager: PackageManager;
+const ARTIFACT_KEY = randomBytes(32);
 
 beforeAll(async () => {
   await sandbox.start();
@@ -37,8 +39,14 @@ beforeEach(async () => {
     maxPackageBytes: 10 * 1024 * 1024,
     fileRoots: [drops],
     fetch: FetchOptionsSchema.parse({}),
+    artifactKey: ARTIFACT_KEY,
   });
 });
+
+/** The digests of an installed folder's artifact record, as the host hands them to the sandbox. */
+async function artifactsOf(dir: string): Promise<Record<string, string>> {
+  return (JSON.parse(await readFile(path.join(dir, "artifacts.json"), "utf8")) as { files: Record<string, string> }).files;
+}
 
 async function drop(name: string, files: Record<string, string>): Promise<string> {
   await writeFile(path.join(drops, name), await zipFiles(files));
@@ -80,14 +88,14 @@ describe("PackageManager.install", () => {
     expect(JSON.parse(await readFile(path.join(dir, "meta.json"), "utf8"))).toEqual(meta);
     expect(await leftovers()).toEqual([]);
 
-    const result = await sandbox.runTool({ tenant: "t1", pkg: "calculator", version: "1.0.0", dir, plugin: "Calculator", tool: "add", inputJson: '{"a":2,"b":3}', cfgJson: "null" });
+    const result = await sandbox.runTool({ tenant: "t1", pkg: "calculator", version: "1.0.0", dir, artifacts: await artifactsOf(dir), plugin: "Calculator", tool: "add", inputJson: '{"a":2,"b":3}', cfgJson: "null" });
     expect(JSON.parse(result.json)).toBe(5);
   });
 
   it("installs a plugin that ships WebAssembly", async () => {
     const meta = await manager.install({ uri: "file://wasm-adder.zip", filename: "w.zip" });
     const dir = path.join(extensions, "wasm-adder", "0.1.0");
-    const result = await sandbox.runTool({ tenant: "t1", pkg: meta.name, version: meta.version, dir, plugin: "WasmAdder", tool: "add", inputJson: '{"a":40,"b":2}', cfgJson: "null" });
+    const result = await sandbox.runTool({ tenant: "t1", pkg: meta.name, version: meta.version, dir, artifacts: await artifactsOf(dir), plugin: "WasmAdder", tool: "add", inputJson: '{"a":40,"b":2}', cfgJson: "null" });
     expect(JSON.parse(result.json)).toBe(42);
   });
 
@@ -208,7 +216,8 @@ describe("PackageManager: metadata, listing, deletion", () => {
   it("deletes a package, drops its isolates, and says PackageNotFound afterwards", async () => {
     const meta = await manager.install({ uri: "file://calculator.zip", filename: "calc.zip" });
     const dir = path.join(extensions, meta.name, meta.version);
-    await sandbox.runTool({ tenant: "t1", pkg: meta.name, version: meta.version, dir, plugin: "Calculator", tool: "add", inputJson: '{"a":1,"b":1}', cfgJson: "null" });
+    const artifacts = await artifactsOf(dir);
+    await sandbox.runTool({ tenant: "t1", pkg: meta.name, version: meta.version, dir, artifacts, plugin: "Calculator", tool: "add", inputJson: '{"a":1,"b":1}', cfgJson: "null" });
     await manager.delete(meta.name, meta.version);
     expect(await manager.get(meta.name, meta.version)).toBeNull();
     expect(await readdir(extensions)).not.toContain("calculator");
@@ -216,7 +225,7 @@ describe("PackageManager: metadata, listing, deletion", () => {
     await expect(manager.delete("../..", "1.0.0")).rejects.toMatchObject({ code: "PackageNotFound" });
     // The warm isolate is gone too: a call now has to load from the (deleted) folder.
     await expect(
-      sandbox.runTool({ tenant: "t1", pkg: meta.name, version: meta.version, dir, plugin: "Calculator", tool: "add", inputJson: '{"a":1,"b":1}', cfgJson: "null" }),
+      sandbox.runTool({ tenant: "t1", pkg: meta.name, version: meta.version, dir, artifacts, plugin: "Calculator", tool: "add", inputJson: '{"a":1,"b":1}', cfgJson: "null" }),
     ).rejects.toBeTruthy();
     expect(await leftovers()).toEqual([]);
   });
@@ -229,11 +238,11 @@ describe("PackageManager.install prepares the package", () => {
     const logged = createSandbox(SandboxOptionsSchema.parse({ processes: 1 }), { debug: push, info: push, warn: push, error: push });
     await logged.start();
     try {
-      const own = new PackageManager({ extensionsDir: extensions, sandbox: logged, maxPackageBytes: 10 * 1024 * 1024, fileRoots: [drops], fetch: FetchOptionsSchema.parse({}) });
+      const own = new PackageManager({ extensionsDir: extensions, sandbox: logged, maxPackageBytes: 10 * 1024 * 1024, fileRoots: [drops], fetch: FetchOptionsSchema.parse({}), artifactKey: ARTIFACT_KEY });
       const meta = await own.install({ uri: "file://calculator.zip", filename: "calc.zip" });
       const dir = path.join(extensions, meta.name, meta.version);
       await new Promise((r) => setTimeout(r, 1000));
-      const result = await logged.runTool({ tenant: "first", pkg: meta.name, version: meta.version, dir, plugin: "Calculator", tool: "add", inputJson: '{"a":2,"b":3}', cfgJson: "null" });
+      const result = await logged.runTool({ tenant: "first", pkg: meta.name, version: meta.version, dir, artifacts: await artifactsOf(dir), plugin: "Calculator", tool: "add", inputJson: '{"a":2,"b":3}', cfgJson: "null" });
       expect(JSON.parse(result.json)).toBe(5);
       const coldStart = lines.find((l) => l.msg === "isolate cold start" && l.fields.tenant === "first");
       expect(coldStart?.fields).toMatchObject({ package_spare: true, load_ms: expect.any(Number) });

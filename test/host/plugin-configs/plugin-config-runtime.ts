@@ -61,6 +61,8 @@ export async function startConfigRuntime(backend: Backend, options: { env?: Reco
   const sharedEnv: Record<string, string> = {
     HIAGENT_EXTENSIONS_DIR: backend === "file" ? config.extensions_dir : path.join(rt.dir, "other-extensions"),
     HIAGENT_PLUGIN_CONFIGS__FILE_PATH: config.plugin_configs.file_path,
+    // The same artifact key, so a second runtime loads what the first installed.
+    HIAGENT_PACKAGE__ARTIFACT_KEY_FILE: config.package.generated_key_file,
     ...(config.storage.backend === "local_path" ? { HIAGENT_STORAGE__LOCAL_PATH__BASE_DIR: config.storage.local_path.base_dir } : {}),
   };
   return {
