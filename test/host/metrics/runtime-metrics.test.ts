@@ -99,3 +99,17 @@ describe("a worker's scrape server", () => {
     }
   });
 });
+
+describe("docs/grafana-dashboard.json", () => {
+  it("queries only metrics the runtime exposes", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const dashboard = JSON.parse(await readFile(new URL("../../../docs/grafana-dashboard.json", import.meta.url), "utf8")) as { panels: { targets: { expr: string }[] }[] };
+    const metrics = new RuntimeMetrics({ tenantLabels: true, processMetrics: false });
+    metrics.watchSandbox({ health: () => ({ processes: [] }), observeEgress: () => undefined });
+    metrics.watchQueue({ health: () => ({ queued: 0, running: 0 }) });
+    const exposed = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/hiagent_[a-z_]+/g) ?? []));
+    expect(used.length).toBeGreaterThan(10);
+    for (const name of used) expect(exposed.has(name) || exposed.has(name.replace(/_(bucket|sum|count)$/, ""))).toBe(true);
+  });
+});
