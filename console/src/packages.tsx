@@ -21,9 +21,21 @@ function Labels({ labels }: { labels: Record<string, string> }) {
   );
 }
 
+/**
+ * Config fields the plugin receives as their raw value (`secret(…, { exposed: true })`)
+ * instead of a placeholder: an operator may want to refuse such a package.
+ */
+function exposedSecretFields(plugin: PluginMeta): string[] {
+  const properties = plugin.config_schema?.properties ?? {};
+  return Object.entries(properties)
+    .filter(([, field]) => typeof field === "object" && field !== null && (field as Record<string, unknown>)["x-hiagent-secret-exposed"] === true)
+    .map(([name]) => name);
+}
+
 function Plugin({ pkg, plugin }: { pkg: PackageMeta; plugin: PluginMeta }) {
   const title = localized(plugin.labels, "name");
   const description = localized(plugin.labels, "description") ?? plugin.description;
+  const exposed = exposedSecretFields(plugin);
   return (
     <section class="plugin" data-plugin={plugin.name}>
       <header>
@@ -35,6 +47,11 @@ function Plugin({ pkg, plugin }: { pkg: PackageMeta; plugin: PluginMeta }) {
         </div>
       </header>
       <p class="description">{description}</p>
+      {exposed.length > 0 ? (
+        <p class="exposed-secrets warning" data-exposed-secrets={exposed.join(",")}>
+          <strong>Sees raw secrets:</strong> {exposed.map((f) => <code key={f}>{f}</code>)} reach this plugin's code as their real values, not placeholders.
+        </p>
+      ) : null}
       <Labels labels={plugin.labels} />
       <ul class="tools">
         {Object.values(plugin.tools).map((tool) => {

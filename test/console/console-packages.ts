@@ -101,6 +101,21 @@ export function demoPackage(version = "1.0.0"): Promise<Uint8Array> {
   return zipOf({ "package.json": manifest("console_demo", version, ["https://api.example.com"]), "src/index.ts": DEMO_SOURCE, "icon.svg": ICON_SVG });
 }
 
+const EXPOSED_SOURCE = `
+import { definePlugin, defineTool, secret, z } from "hiagent-plugin-sdk";
+export default definePlugin({
+  name: "Raw",
+  description: "Needs its key as the real value",
+  config: z.object({ signing_key: secret(z.string(), { exposed: true }), api_key: secret(z.string()) }),
+  tools: { ping: defineTool({ run: () => "pong" }) },
+});
+`;
+
+/** A package whose plugin opts a secret out of placeholders. */
+export function exposedSecretPackage(): Promise<Uint8Array> {
+  return zipOf({ "package.json": manifest("raw_secret", "1.0.0"), "src/index.ts": EXPOSED_SOURCE });
+}
+
 export function hostilePackage(): Promise<Uint8Array> {
   return zipOf({ "package.json": manifest("hostile_meta", "6.6.6"), "src/index.ts": HOSTILE_SOURCE });
 }

@@ -15,7 +15,7 @@ import { mintToken } from "../../host/auth/index.ts";
 import { packFolder } from "../../sdk/src/testing/package-archive.ts";
 import { startTestRuntime, type TestRuntime } from "../host/http/runtime-fixture.ts";
 import { launchChromium, screenshot, watchPage, type PageWatch } from "./browser.ts";
-import { demoPackage, HOSTILE, hostilePackage } from "./console-packages.ts";
+import { demoPackage, exposedSecretPackage, HOSTILE, hostilePackage } from "./console-packages.ts";
 import { HOSTILE_EFFECTS, JOB_STATES_SEEN, RECORD_JOB_STATES, STORED_SECRETS } from "./page-scripts.ts";
 
 let rt: TestRuntime;
@@ -72,6 +72,7 @@ beforeAll(async () => {
   await uploadByApi(await demoPackage(), "console_demo-1.0.0.zip");
   await uploadByApi(await demoPackage("1.1.0"), "console_demo-1.1.0.zip");
   await uploadByApi(await hostilePackage(), "hostile.zip");
+  await uploadByApi(await exposedSecretPackage(), "raw_secret-1.0.0.zip");
   browser = await launchChromium();
 }, 120_000);
 
@@ -124,6 +125,12 @@ describe("the console as an admin", () => {
     await card.locator("img.icon").waitFor();
     expect(await card.locator("img.icon").evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
     expect(await card.locator(".labels").textContent()).toContain("演示");
+    // Only a plugin that opts a secret out of placeholders is flagged, naming the field.
+    expect(await card.locator(".exposed-secrets").count()).toBe(0);
+    const raw = page.locator("[data-package=raw_secret] [data-plugin=Raw] .exposed-secrets");
+    await raw.waitFor();
+    expect(await raw.getAttribute("data-exposed-secrets")).toBe("signing_key");
+    expect(await raw.textContent()).toContain("signing_key");
     await screenshot(page, "02-packages");
   });
 
