@@ -4,6 +4,7 @@
 // with one winner, a cancel through one node stops a worker's build, and job status
 // outlives an API restart; a plugin config stored through one node serves calls on the
 // other.
+import { createHmac } from "node:crypto";
 import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,7 +69,9 @@ describe("a deployment of two API nodes and two workers", () => {
     const set = await a.call("SetPluginConfig", { pkg: "keyed", plugin: "Keyed", cfg: { api_key: "cluster-key-4242", region: "ap" } });
     expect(set.error).toBeNull();
     const onB = await b.call("RunPluginTool", { pkg: "keyed", version: "1.0.0", plugin: "Keyed", tool: "whoami", input: {} });
-    expect(onB).toMatchObject({ status: 200, data: { tenant: "default", region: "ap", key_tail: "4242" } });
+    // The plugin never holds the key: it answers with an HMAC the host computed with it.
+    const keyMac = createHmac("sha256", "cluster-key-4242").update("whoami").digest("hex");
+    expect(onB).toMatchObject({ status: 200, data: { tenant: "default", region: "ap", key_mac: keyMac } });
     expect((await b.call("DeletePluginConfig", { pkg: "keyed", plugin: "Keyed" })).data).toEqual({ deleted: true });
     expect((await a.call("RunPluginTool", { pkg: "keyed", version: "1.0.0", plugin: "Keyed", tool: "whoami", input: {} })).error).toMatchObject({ code: "InvalidConfig" });
   });
