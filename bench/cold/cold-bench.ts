@@ -8,6 +8,8 @@
 // same prelude and bundle. Judged (SPEC §10), as installed (code cache + package spare):
 // p50 ≤ 5 ms (400 KB), ≤ 3 ms (small).
 // Run: npm run bench -- cold   (BENCH_QUICK=1 for a short smoke run)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,6 +136,13 @@ async function main(): Promise<void> {
           snapshotRows.push([label, content, "-", "-", `createSnapshot failed: ${err instanceof Error ? err.message : String(err)}`]);
           continue;
         }
+        // Restoring may abort the whole process (V8 13: a fatal check in Context::New), so
+        // it is tried once in a throwaway process before this one depends on it.
+        const aborts = snapshotRestoreAborts(artifact.snapshot.copy() as ArrayBuffer);
+        if (aborts !== null) {
+          snapshotRows.push([label, content, `${(artifact.bytes / 1024 / 1024).toFixed(2)} MB`, artifact.createMs, `restoring ABORTS the process: ${aborts}`]);
+          continue;
+        }
         const samples: number[] = [];
         let failure: string | null = null;
         const restore: number[] = [];
@@ -219,3 +228,21 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** Null when a snapshot restores in a fresh process; else the first line of V8's complaint. */
+function snapshotRestoreAborts(bytes: ArrayBuffer): string | null {
+  const dir = mkdtempSync(join(tmpdir(), "hiagent-snapshot-"));
+  const file = join(dir, "snapshot.bin");
+  try {
+    writeFileSync(file, new Uint8Array(bytes));
+    const probe = `const ivm = require("isolated-vm"); const b = require("fs").readFileSync(${JSON.stringify(file)});
+      const i = new ivm.Isolate({ snapshot: new ivm.ExternalCopy(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), memoryLimit: 128 });
+      i.createContextSync(); i.dispose();`;
+    const r = spawnSync(process.execPath, ["--no-node-snapshot", "-e", probe], { encoding: "utf8", cwd: process.cwd() });
+    if (r.status === 0) return null;
+    const line = (r.stderr ?? "").split("\n").find((l) => /Check failed|Error|Fatal/.test(l)) ?? `exit ${r.status ?? r.signal}`;
+    return line.replace(/^#\s*/, "").trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
