@@ -14,7 +14,7 @@ import { percentile, printTable } from "../bench-table.ts";
 import { postLatency } from "../http-load.ts";
 import { printMachineFacts } from "../machine-facts.ts";
 import { startRuntimeProcess } from "../runtime-process.ts";
-import { MB, rssBytes, totalRss } from "./process-rss.ts";
+import { MB, rssBytes, sandboxRssBytes } from "./process-rss.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const STEPS = [0, 50, 100] as const;
@@ -44,7 +44,7 @@ async function perIsolateSlope(root: string): Promise<{ slope: number; rows: (st
       }
       await sleep(SETTLE_MS);
       const pids = sandbox.pids();
-      const perProcess = await Promise.all(pids.map((p) => (p === null ? 0 : rssBytes(p))));
+      const perProcess = await Promise.all(pids.map((p) => (p === null ? 0 : sandboxRssBytes(p))));
       const total = perProcess.reduce((a, b) => a + b, 0);
       readings.set(step, total);
       rows.push([String(step), total / MB, perProcess.map((b) => (b / MB).toFixed(1)).join(" + ")]);
@@ -75,7 +75,8 @@ async function deployment(root: string): Promise<{ total: number; rows: (string 
   });
   try {
     const bodyOf = (i: number) => `{"pkg":"bench_mem_${i}","version":"${BENCH_VERSION}","plugin":"${BENCH_PLUGIN}","tool":"echo","input":${ECHO_INPUT}}`;
-    const idle = await totalRss([runtime.pid, ...(await runtime.sandboxProcesses()).map((p) => p.pid)]);
+    const idleSandboxes = await Promise.all((await runtime.sandboxProcesses()).map((p) => (p.pid === null ? 0 : sandboxRssBytes(p.pid))));
+    const idle = (await rssBytes(runtime.pid)) + idleSandboxes.reduce((a, b) => a + b, 0);
     for (let i = 0; i < WARM; i++) {
       const r = await postLatency(runtime.url, "/v1/RunPluginTool", bodyOf(i), 1);
       if (r.failures > 0) throw new Error(`call to bench_mem_${i} failed`);
@@ -87,7 +88,7 @@ async function deployment(root: string): Promise<{ total: number; rows: (string 
     const reloaded = coldStarts - firstPass;
     const sandboxes = await runtime.sandboxProcesses();
     const api = await rssBytes(runtime.pid);
-    const children = await Promise.all(sandboxes.map((p) => (p.pid === null ? 0 : rssBytes(p.pid))));
+    const children = await Promise.all(sandboxes.map((p) => (p.pid === null ? 0 : sandboxRssBytes(p.pid))));
     const total = api + children.reduce((a, b) => a + b, 0);
     return {
       total,
