@@ -3,7 +3,7 @@
 // AbortSignal that fires when the client goes away, so the tool stops with it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { RuntimeError } from "../../sandbox/errors.ts";
-import { servedOfError, type RequestedTool } from "../tools/index.ts";
+import { CALL_FAILURE_CODES, servedOfError, type RequestedTool } from "../tools/index.ts";
 import type { ApiDeps } from "./api-deps.ts";
 import { AdapterBody, AdapterHeaders, AdapterQuery, RunPluginToolBody, RunPluginValidateBody, dataEnvelope } from "./api-schemas.ts";
 import { parseCfgHeader } from "./cfg-header.ts";
@@ -16,19 +16,7 @@ import { respondSse, singleChunk } from "./sse-stream.ts";
 import { tenantOf } from "./tenant.ts";
 import { recordServed, recordUsage, usageOfError } from "./usage-header.ts";
 
-const TOOL_ERRORS = [
-  "PackageNotFound",
-  "PluginNotFound",
-  "ToolNotFound",
-  "InvalidInput",
-  "InvalidConfig",
-  "RateLimited",
-  "QuotaExceeded",
-  "ToolError",
-  "ToolMemoryLimit",
-  "ToolTimeout",
-  "FetchDenied",
-] as const;
+const TOOL_ERRORS = ["PackageNotFound", "PluginNotFound", "ToolNotFound", ...CALL_FAILURE_CODES] as const;
 
 async function runTool(c: ApiContext, deps: ApiDeps, target: RequestedTool, inputJson: string, cfg: unknown, stream: boolean): Promise<Response> {
   const signal = clientSignal(c);

@@ -5,7 +5,7 @@
 // `isError` result naming our error code; the call's receipt rides in `_meta`.
 import { RuntimeError, type ErrorBody } from "../../sandbox/errors.ts";
 import type { CallUsage } from "../../sandbox/index.ts";
-import type { ToolMeta } from "../tools/index.ts";
+import { CALL_FAILURE_CODES, type ToolMeta } from "../tools/index.ts";
 import { objectOutputSchema } from "../tool-schemas/index.ts";
 
 export const USAGE_META_KEY = "hiagent/usage";
@@ -26,17 +26,7 @@ export interface ToolCallResult {
 }
 
 /** The failures a model should see as a tool result; anything else is a protocol error. */
-const TOOL_FAILURES: ReadonlySet<string> = new Set([
-  "InvalidInput",
-  "InvalidConfig",
-  "PluginInvalidConfig",
-  "RateLimited",
-  "QuotaExceeded",
-  "ToolError",
-  "ToolMemoryLimit",
-  "ToolTimeout",
-  "FetchDenied",
-]);
+const TOOL_FAILURES: ReadonlySet<string> = new Set(CALL_FAILURE_CODES);
 
 export function isToolFailure(err: RuntimeError): boolean {
   return TOOL_FAILURES.has(err.code);

@@ -1,5 +1,6 @@
 // Tool calls, whatever transport they arrive by: the shared runner, target lookups and
 // the names tools go by outside /v1.
+export { CALL_FAILURE_CODES } from "./call-failures.ts";
 export { ToolRunner } from "./tool-runner.ts";
 export type { RequestedPlugin, RequestedTool, ToolCallOutcome, ToolCallRequest, ToolCallServed, ToolRunnerDeps, ValidateRequest } from "./tool-runner.ts";
 export { servedOfError, type ServedLabel } from "./served-version.ts";
